@@ -1,0 +1,100 @@
+//! The Orderline web app: routes, pages and server functions, rendered on the server and hydrated
+//! in the browser. Wire types are in [`api`]; server functions reach the backend only through the
+//! port traits in `ports` (server-only), which the `server` crate implements.
+
+pub mod api;
+mod pages;
+pub mod server_fns;
+
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use crate::api::SessionUser;
+use crate::pages::{
+    layout::{Header, RequireLogin},
+    login::LoginPage,
+    order::{OrderEditPage, OrderNewPage, OrderPage},
+    orders::OrdersPage,
+    import::ImportPage,
+    setup::SetupPage,
+    tokens::TokensPage,
+    users::UsersPage,
+};
+use crate::server_fns::auth::{get_me, Login, Logout};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around the app (server-side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Session state shared by every page: the current user and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub me: Resource<Result<Option<SessionUser>, api::ApiError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let me = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| get_me(),
+    );
+    provide_context(AuthContext { me, login, logout });
+
+    // Lets end-to-end tests (and people reading the DOM) know when the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/orderline.css"/>
+        <Title text="Orderline"/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("") view=RequireLogin ssr=SsrMode::Async>
+                        <Route path=path!("") view=|| view! { <Redirect path="/orders"/> }/>
+                        <Route path=path!("orders") view=OrdersPage/>
+                        <Route path=path!("orders/new") view=OrderNewPage/>
+                        <Route path=path!("orders/import") view=ImportPage/>
+                        <Route path=path!("orders/:id") view=OrderPage/>
+                        <Route path=path!("orders/:id/edit") view=OrderEditPage/>
+                        <Route path=path!("admin/users") view=UsersPage/>
+                        <Route path=path!("admin/api-tokens") view=TokensPage/>
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,10 @@
+//! Pages, one module per screen. Components render signals; they never hold business rules.
+
+pub mod import;
+pub mod layout;
+pub mod login;
+pub mod order;
+pub mod orders;
+pub mod setup;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,198 @@
+//! One order: its details and timeline, and the create/edit form.
+
+use crate::api::{
+    field_message, format_cents, format_window, OrderDetail, OrderInput, OrderStatus,
+};
+use crate::pages::layout::{action_error, ErrorPanel, FieldMessage};
+use crate::server_fns::orders::{get_order, SaveOrder};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// The order id from the URL, or 0 (which no order has) when it is not a number.
+fn order_id() -> impl Fn() -> i64 + Copy {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// `/orders/:id`: every field, the edit link, and the timeline of calls and messages.
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let id = order_id();
+    let order = Resource::new(id, get_order);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) => view! { <OrderDetails order/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderDetails(order: OrderDetail) -> impl IntoView {
+    let driver = match (&order.driver_name, &order.driver_phone) {
+        (Some(name), Some(phone)) => format!("{name} ({phone})"),
+        (Some(name), None) => name.clone(),
+        (None, Some(phone)) => phone.clone(),
+        (None, None) => "—".to_owned(),
+    };
+    view! {
+        <section class="panel">
+            <div class="title-row">
+                <h1>"Order "{order.number.clone()}</h1>
+                <div class="actions">
+                    <A href=format!("/orders/{}/edit", order.id) attr:class="button">"Edit"</A>
+                </div>
+            </div>
+            <dl class="details">
+                <dt>"Status"</dt>
+                <dd><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></dd>
+                <dt>"Customer"</dt><dd>{order.customer_name.clone()}</dd>
+                <dt>"Phone"</dt><dd class="phone">{order.customer_phone.clone()}</dd>
+                <dt>"Delivery address"</dt><dd class="address">{order.delivery_address.clone()}</dd>
+                <dt>"Delivery window"</dt><dd>{format_window(order.window_start, order.window_end)}</dd>
+                <dt>"Driver"</dt><dd>{driver}</dd>
+                <dt>"Notes"</dt><dd>{order.notes.clone()}</dd>
+                <dt>"Created"</dt><dd>{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+                <dt>"Updated"</dt><dd>{order.updated_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            </dl>
+            <h2>"Items"</h2>
+            <table class="items">
+                <thead><tr><th>"Item"</th><th class="num">"Qty"</th><th class="num">"Unit price"</th><th class="num">"Amount"</th></tr></thead>
+                <tbody>
+                    {order.items.iter().map(|item| view! {
+                        <tr>
+                            <td>{item.name.clone()}</td>
+                            <td class="num">{item.quantity}</td>
+                            <td class="num">{format_cents(item.unit_price_cents)}</td>
+                            <td class="num">{format_cents(item.unit_price_cents * i64::from(item.quantity))}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+                <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{format_cents(order.total_cents)}</th></tr></tfoot>
+            </table>
+        </section>
+        <section class="panel">
+            <h2>"Calls and messages"</h2>
+            <p class="empty">"No calls or messages yet."</p>
+        </section>
+    }
+}
+
+/// `/orders/new`: an empty form.
+#[component]
+pub fn OrderNewPage() -> impl IntoView {
+    view! { <OrderForm order_id=None initial=OrderInput { status: "pending".into(), ..OrderInput::default() }/> }
+}
+
+/// `/orders/:id/edit`: the form filled with the order.
+#[component]
+pub fn OrderEditPage() -> impl IntoView {
+    let id = order_id();
+    let order = Resource::new(id, get_order);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) => view! { <OrderForm order_id=Some(order.id) initial=input_of(&order)/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form's text for an existing order (the inverse of the server's parsing).
+fn input_of(order: &OrderDetail) -> OrderInput {
+    let window = |t: Option<chrono::NaiveDateTime>| {
+        t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    };
+    OrderInput {
+        number: order.number.clone(),
+        status: order.status.as_str().to_owned(),
+        customer_name: order.customer_name.clone(),
+        customer_phone: order.customer_phone.clone(),
+        delivery_address: order.delivery_address.clone(),
+        window_start: window(order.window_start),
+        window_end: window(order.window_end),
+        items: order
+            .items
+            .iter()
+            .map(|item| format!("{} x {} @ {}", item.quantity, item.name, format_cents(item.unit_price_cents)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        notes: order.notes.clone(),
+        driver_name: order.driver_name.clone().unwrap_or_default(),
+        driver_phone: order.driver_phone.clone().unwrap_or_default(),
+    }
+}
+
+/// The create/edit form; errors appear next to their fields.
+#[component]
+fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
+    let action = ServerAction::<SaveOrder>::new();
+    let value = action.value();
+    let field = move |name: &'static str| {
+        Signal::derive(move || {
+            value.with(|v| match v {
+                Some(Err(error)) => field_message(error.field_errors(), name),
+                _ => None,
+            })
+        })
+    };
+    let title = if order_id.is_some() { "Edit order" } else { "New order" };
+    let status = initial.status.clone();
+    view! {
+        <section class="panel">
+            <h1>{title}</h1>
+            <ActionForm action attr:class="order-form">
+                {order_id.map(|id| view! { <input type="hidden" name="order_id" value=id/> })}
+                <label>"Order number"<input name="input[number]" value=initial.number required/></label>
+                <FieldMessage message=field("number")/>
+                <label>"Status"
+                    <select name="input[status]">
+                        {OrderStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <FieldMessage message=field("status")/>
+                <label>"Customer name"<input name="input[customer_name]" value=initial.customer_name required/></label>
+                <FieldMessage message=field("customer_name")/>
+                <label>"Customer phone"<input name="input[customer_phone]" type="tel" value=initial.customer_phone required/></label>
+                <FieldMessage message=field("customer_phone")/>
+                <label>"Delivery address"<textarea name="input[delivery_address]" rows="2">{initial.delivery_address}</textarea></label>
+                <FieldMessage message=field("delivery_address")/>
+                <div class="row">
+                    <label>"Window start"<input type="datetime-local" name="input[window_start]" value=initial.window_start/></label>
+                    <label>"Window end"<input type="datetime-local" name="input[window_end]" value=initial.window_end/></label>
+                </div>
+                <FieldMessage message=field("window_start")/>
+                <FieldMessage message=field("window_end")/>
+                <label>"Items (one per line: 2 x Margherita @ 12.50)"
+                    <textarea name="input[items]" rows="4">{initial.items}</textarea>
+                </label>
+                <FieldMessage message=field("items")/>
+                <label>"Notes"<textarea name="input[notes]" rows="2">{initial.notes}</textarea></label>
+                <div class="row">
+                    <label>"Driver name"<input name="input[driver_name]" value=initial.driver_name/></label>
+                    <label>"Driver phone"<input name="input[driver_phone]" type="tel" value=initial.driver_phone/></label>
+                </div>
+                <FieldMessage message=field("driver_name")/>
+                <FieldMessage message=field("driver_phone")/>
+                {action_error(value)}
+                <button type="submit" class="primary">"Save order"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,163 @@
+//! The orders table: search, status filter, 50 per page, newest first.
+
+use crate::api::{format_cents, format_window, OrderPage, OrderStatus};
+use crate::pages::layout::{action_error, ErrorPanel};
+use crate::server_fns::orders::{list_orders, LoadDemoData};
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+/// Builds the URL of the orders page for a search, status and page.
+fn page_href(search: &str, status: &str, page: u64) -> String {
+    let mut pairs = Vec::new();
+    if !search.is_empty() {
+        pairs.push(format!("q={}", urlencode(search)));
+    }
+    if !status.is_empty() {
+        pairs.push(format!("status={}", urlencode(status)));
+    }
+    if page > 1 {
+        pairs.push(format!("page={page}"));
+    }
+    if pairs.is_empty() {
+        "/orders".to_owned()
+    } else {
+        format!("/orders?{}", pairs.join("&"))
+    }
+}
+
+/// Percent-encodes a query value (unreserved characters pass through).
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The orders page.
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let status = move || query.read().get("status").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+    };
+    let demo = ServerAction::<LoadDemoData>::new();
+    let orders = Resource::new(
+        move || (search(), status(), page(), demo.version().get()),
+        |(search, status, page, _)| {
+            let status = (!status.is_empty()).then_some(status);
+            list_orders(search, status, page)
+        },
+    );
+
+    view! {
+        <section class="panel wide">
+            <div class="title-row">
+                <h1>"Orders"</h1>
+                <div class="actions">
+                    <A href="/orders/import" attr:class="button">"Import CSV"</A>
+                    <A href="/orders/new" attr:class="button primary">"New order"</A>
+                </div>
+            </div>
+            <Form method="GET" action="/orders" attr:class="filters">
+                <input type="search" name="q" placeholder="Number, name or phone" aria-label="Search"
+                    prop:value=search/>
+                <select name="status" aria-label="Status">
+                    <option value="" selected=move || status().is_empty()>"All statuses"</option>
+                    {OrderStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || status() == s.as_str()>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit">"Search"</button>
+            </Form>
+            {action_error(demo.value())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(page) => view! { <OrdersTable page search=search() status=status() demo/> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The table and pager, or the empty state with the demo-data button.
+#[component]
+fn OrdersTable(
+    page: OrderPage,
+    search: String,
+    status: String,
+    demo: ServerAction<LoadDemoData>,
+) -> impl IntoView {
+    if page.total == 0 && search.is_empty() && status.is_empty() {
+        return view! {
+            <div class="empty">
+                <p>"No orders yet. Create one, import a CSV file, or load demo orders to try things out."</p>
+                <ActionForm action=demo>
+                    <button type="submit" class="primary">"Load 50 demo orders"</button>
+                </ActionForm>
+            </div>
+        }
+        .into_any();
+    }
+    if page.total == 0 {
+        return view! { <p class="empty">"No orders match this search."</p> }.into_any();
+    }
+    let pages = page.page_count();
+    let current = page.page;
+    let prev = (current > 1).then(|| page_href(&search, &status, current - 1));
+    let next = (current < pages).then(|| page_href(&search, &status, current + 1));
+    view! {
+        <table class="orders">
+            <thead>
+                <tr>
+                    <th>"Number"</th><th>"Customer"</th><th>"Phone"</th><th>"Status"</th>
+                    <th>"Delivery window"</th><th class="num">"Total"</th><th>"Last contact"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.orders.into_iter().map(|order| view! {
+                    <tr>
+                        <td><A href=format!("/orders/{}", order.id)>{order.number}</A></td>
+                        <td>{order.customer_name}</td>
+                        <td class="phone">{order.customer_phone}</td>
+                        <td><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></td>
+                        <td>{format_window(order.window_start, order.window_end)}</td>
+                        <td class="num">{format_cents(order.total_cents)}</td>
+                        <td>{order.last_contact_at.map(|t| t.format("%d %b %H:%M").to_string()).unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|href| view! { <A href=href>"← Previous"</A> })}
+            <span class="page-info">{format!("Page {current} of {pages} · {} orders", page.total)}</span>
+            {next.map(|href| view! { <A href=href>"Next →"</A> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_keep_the_search_and_encode_it() {
+        assert_eq!(page_href("", "", 1), "/orders");
+        assert_eq!(page_href("+33 6", "pending", 2), "/orders?q=%2B33%206&status=pending&page=2");
+    }
+}

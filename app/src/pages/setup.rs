@@ -1,0 +1,57 @@
+//! The one-time first-admin page, reached from the setup link the server logs when it has no users.
+
+use crate::api::field_message;
+use crate::pages::layout::{action_error, FieldMessage};
+use crate::server_fns::auth::{setup_token_valid, CompleteSetup};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// Creates the first admin account.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let valid = Resource::new(token, setup_token_valid);
+    let action = ServerAction::<CompleteSetup>::new();
+    let value = action.value();
+    let field = move |name: &'static str| {
+        Signal::derive(move || {
+            value.with(|v| match v {
+                Some(Err(error)) => field_message(error.field_errors(), name),
+                _ => None,
+            })
+        })
+    };
+    view! {
+        <section class="panel narrow">
+            <h1>"Create the first admin"</h1>
+            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    if valid.await.unwrap_or(false) {
+                        view! {
+                            <ActionForm action>
+                                <input type="hidden" name="token" value=token()/>
+                                <label>"Name"<input name="name" required/></label>
+                                <FieldMessage message=field("name")/>
+                                <label>"Email"<input type="email" name="email" required/></label>
+                                <FieldMessage message=field("email")/>
+                                <label>"Password"<input type="password" name="password" required/></label>
+                                <FieldMessage message=field("password")/>
+                                {action_error(value)}
+                                <button type="submit" class="primary">"Create admin"</button>
+                            </ActionForm>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <p class="banner error" role="alert">
+                                "This setup link is not valid: it was already used, or an account exists. Sign in instead."
+                            </p>
+                        }
+                        .into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,164 @@
+//! Port traits: the only way server functions reach the backend. The `server` crate implements
+//! them and hands them to Leptos with `provide_context`, so this crate never depends on `server`
+//! (see the hexagonal-architecture project in the Leptos repository). Server-only.
+
+use crate::api::{
+    ApiError, ApiTokenSummary, CreatedApiToken, ImportReport, OrderDetail, OrderInput, OrderPage,
+    OrderStatus, Role, SessionUser, UserSummary,
+};
+use std::net::IpAddr;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// The signed-in account of the current request, put into the request extensions by the server's
+/// session middleware after it checked that the account is still active.
+#[derive(Debug, Clone, Default)]
+pub struct CurrentUser(pub Option<SessionUser>);
+
+/// The client address of the current request (the peer, or the first `X-Forwarded-For` hop when
+/// the server is configured to trust its proxy), put into the request extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// Sign-in, sign-out and the first-admin setup.
+#[async_trait::async_trait]
+pub trait AuthPort: Send + Sync {
+    /// Checks the password (rate limited per email and per IP) and binds the session to the user.
+    async fn login(
+        &self,
+        session: &Session,
+        email: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<SessionUser, ApiError>;
+    /// Ends the session.
+    async fn logout(&self, session: &Session) -> Result<(), ApiError>;
+    /// Whether the setup token is valid and no user exists yet.
+    async fn setup_token_valid(&self, token: &str) -> Result<bool, ApiError>;
+    /// Creates the first admin with a single-use setup token and signs them in.
+    async fn complete_setup(
+        &self,
+        session: &Session,
+        token: &str,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SessionUser, ApiError>;
+}
+
+/// Search parameters of the orders table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderQuery {
+    /// Matches the order number (prefix), customer name (part) or phone (as typed, any format).
+    pub search: String,
+    pub status: Option<OrderStatus>,
+    /// 1-based.
+    pub page: u64,
+}
+
+/// Orders: listing, reading, writing and importing.
+#[async_trait::async_trait]
+pub trait OrdersPort: Send + Sync {
+    async fn list(&self, query: OrderQuery) -> Result<OrderPage, ApiError>;
+    async fn get(&self, id: i64) -> Result<OrderDetail, ApiError>;
+    /// Creates (`id` None) or updates an order; refuses invalid fields one by one.
+    async fn save(&self, id: Option<i64>, input: OrderInput) -> Result<OrderDetail, ApiError>;
+    /// Loads 50 realistic demo orders; returns how many were written.
+    async fn load_demo_data(&self) -> Result<u64, ApiError>;
+    /// Parses a CSV file and reports each row's errors without writing anything.
+    async fn preview_import(&self, csv: &str) -> Result<ImportReport, ApiError>;
+    /// Writes every valid row of a CSV file and reports the rows it refused.
+    async fn import(&self, csv: &str) -> Result<ImportReport, ApiError>;
+}
+
+/// Accounts and API tokens (admin only; the server functions check the role).
+#[async_trait::async_trait]
+pub trait UsersPort: Send + Sync {
+    async fn list_users(&self) -> Result<Vec<UserSummary>, ApiError>;
+    async fn create_user(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<UserSummary, ApiError>;
+    /// Sets a new password and ends the user's other sessions.
+    async fn reset_password(&self, id: i64, password: &str) -> Result<(), ApiError>;
+    /// Activates or deactivates; deactivation ends the user's sessions at once.
+    async fn set_active(&self, actor: &SessionUser, id: i64, active: bool) -> Result<(), ApiError>;
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenSummary>, ApiError>;
+    async fn create_api_token(
+        &self,
+        actor: &SessionUser,
+        name: &str,
+    ) -> Result<CreatedApiToken, ApiError>;
+    async fn revoke_api_token(&self, id: i64) -> Result<(), ApiError>;
+}
+
+/// The ports bundled for `provide_context`.
+#[derive(Clone)]
+pub struct Ports {
+    pub auth: Arc<dyn AuthPort>,
+    pub orders: Arc<dyn OrdersPort>,
+    pub users: Arc<dyn UsersPort>,
+}
+
+/// The ports of the running server, or an internal error when the context lacks them.
+pub fn ports() -> Result<Ports, ApiError> {
+    leptos::prelude::use_context::<Ports>().ok_or(ApiError::Internal)
+}
+
+/// Sets the HTTP status of the response (for server functions and server-rendered pages).
+pub fn set_status(error: &ApiError) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+            response.set_status(status);
+        }
+    }
+}
+
+/// Fails with the status set when `result` is an error (so the HTTP answer carries it too).
+pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(error) = &result {
+        set_status(error);
+    }
+    result
+}
+
+/// The signed-in user, if any.
+pub async fn current_user() -> Result<Option<SessionUser>, ApiError> {
+    let axum::Extension(CurrentUser(user)) = leptos_axum::extract::<axum::Extension<CurrentUser>>()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    Ok(user)
+}
+
+/// The signed-in user, or 401.
+pub async fn require_user() -> Result<SessionUser, ApiError> {
+    with_status(current_user().await?.ok_or(ApiError::Unauthorized))
+}
+
+/// The signed-in admin, or 401/403.
+pub async fn require_admin() -> Result<SessionUser, ApiError> {
+    let user = require_user().await?;
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        with_status(Err(ApiError::Forbidden))
+    }
+}
+
+/// The session of the current request.
+pub async fn session() -> Result<Session, ApiError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| ApiError::Internal)
+}
+
+/// The client IP of the current request.
+pub async fn client_ip() -> Result<IpAddr, ApiError> {
+    let axum::Extension(ClientIp(ip)) = leptos_axum::extract::<axum::Extension<ClientIp>>()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    Ok(ip)
+}

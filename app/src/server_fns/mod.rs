@@ -1,0 +1,6 @@
+//! Server functions: thin adapters that extract the session, call a port and map the error.
+//! No business logic lives here (it is in the `server` crate behind the ports).
+
+pub mod auth;
+pub mod orders;
+pub mod users;

@@ -1,0 +1,16 @@
+//! Database schema migrations. They run at every server start, on SQLite and on PostgreSQL alike,
+//! so each migration must use only what both backends support through SeaQuery's schema builder.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+/// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,219 @@
+//! [`AuthService`]: the `AuthPort` over the database, and the start-up [`bootstrap`] of the first admin.
+
+use super::{lockout, password, session};
+use crate::db::{db_error, repo};
+use app::api::{ApiError, FieldError, Role, SessionUser};
+use app::ports::AuthPort;
+use base64::Engine;
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use tower_sessions::Session;
+
+/// Sign-in and setup backed by the database.
+#[derive(Clone)]
+pub struct AuthService {
+    pub db: DatabaseConnection,
+}
+
+/// Lowercase hex SHA-256, used to store single-use tokens.
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A random URL-safe token of 32 bytes.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rngs::OsRng, &mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn session_error(error: tower_sessions::session::Error) -> ApiError {
+    tracing::error!(%error, "session store error");
+    ApiError::Internal
+}
+
+fn password_error(error: password::PasswordError) -> ApiError {
+    tracing::error!(%error, "password hashing error");
+    ApiError::Internal
+}
+
+/// Checks the fields of a new account; returns every field error.
+pub fn check_new_account(name: &str, email: &str, password: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if name.trim().is_empty() {
+        errors.push(FieldError::new("name", "is required"));
+    }
+    let email = email.trim();
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+    if !valid_email {
+        errors.push(FieldError::new("email", "is not an email address"));
+    }
+    if let Err(message) = password::check_policy(password) {
+        errors.push(FieldError::new("password", message));
+    }
+    errors
+}
+
+impl AuthService {
+    async fn check_lockout(&self, email: &str, ip: &str) -> Result<(), ApiError> {
+        let now = Utc::now();
+        let since = lockout::window_start(now);
+        let limit = lockout::MAX_FAILURES as u64;
+        let by_email = repo::login_attempts::recent_email_failures(&self.db, email, since, limit)
+            .await
+            .map_err(db_error)?;
+        let by_ip = repo::login_attempts::recent_ip_failures(&self.db, ip, since, limit)
+            .await
+            .map_err(db_error)?;
+        let wait = [lockout::retry_after_minutes(&by_email, now), lockout::retry_after_minutes(&by_ip, now)]
+            .into_iter()
+            .flatten()
+            .max();
+        match wait {
+            Some(minutes) => {
+                tracing::warn!(%ip, "sign-in refused: too many failed attempts");
+                Err(ApiError::TooManyAttempts { retry_after_minutes: minutes })
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl AuthPort for AuthService {
+    async fn login(
+        &self,
+        session: &Session,
+        email: &str,
+        password_text: &str,
+        ip: IpAddr,
+    ) -> Result<SessionUser, ApiError> {
+        let email = repo::users::normalize_email(email);
+        let ip = ip.to_string();
+        self.check_lockout(&email, &ip).await?;
+        let user = repo::users::find_by_email(&self.db, &email).await.map_err(db_error)?;
+        let user = user.filter(|u| u.active);
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let ok = password::verify(SecretString::from(password_text.to_owned()), stored)
+            .await
+            .map_err(password_error)?;
+        repo::login_attempts::record(&self.db, &email, &ip, ok, Utc::now())
+            .await
+            .map_err(db_error)?;
+        let user = match (ok, user) {
+            (true, Some(user)) => user,
+            _ => {
+                tracing::info!(%ip, "failed sign-in");
+                return Err(ApiError::InvalidCredentials);
+            }
+        };
+        let auth = session::SessionAuth { user_id: user.id, version: user.session_version };
+        session::sign_in(session, auth).await.map_err(session_error)?;
+        tracing::info!(user_id = user.id, "signed in");
+        Ok((&user).into())
+    }
+
+    async fn logout(&self, session: &Session) -> Result<(), ApiError> {
+        session::sign_out(session).await.map_err(session_error)
+    }
+
+    async fn setup_token_valid(&self, token: &str) -> Result<bool, ApiError> {
+        if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
+            return Ok(false);
+        }
+        repo::setup_tokens::exists(&self.db, &sha256_hex(token)).await.map_err(db_error)
+    }
+
+    async fn complete_setup(
+        &self,
+        session: &Session,
+        token: &str,
+        name: &str,
+        email: &str,
+        password_text: &str,
+    ) -> Result<SessionUser, ApiError> {
+        let errors = check_new_account(name, email, password_text);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let hash = password::hash(SecretString::from(password_text.to_owned()))
+            .await
+            .map_err(password_error)?;
+        let txn = self.db.begin().await.map_err(db_error)?;
+        let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token)).await.map_err(db_error)?;
+        let no_users = sea_orm::PaginatorTrait::count(
+            <crate::db::entities::users::Entity as sea_orm::EntityTrait>::find(),
+            &txn,
+        )
+        .await
+        .map_err(db_error)?
+            == 0;
+        if !(consumed && no_users) {
+            return Err(ApiError::Forbidden);
+        }
+        let user = repo::users::insert(&txn, name, email, hash, Role::Admin).await.map_err(db_error)?;
+        txn.commit().await.map_err(db_error)?;
+        let auth = session::SessionAuth { user_id: user.id, version: user.session_version };
+        session::sign_in(session, auth).await.map_err(session_error)?;
+        tracing::info!(user_id = user.id, "first admin created from the setup link");
+        Ok((&user).into())
+    }
+}
+
+/// At start: creates the `ADMIN_EMAIL` admin when missing, or, with no users at all, logs a
+/// one-time setup link. Returns the link when one was made.
+pub async fn bootstrap(
+    db: &DatabaseConnection,
+    admin: Option<&(String, SecretString)>,
+    public_base_url: &url::Url,
+) -> anyhow::Result<Option<String>> {
+    if let Some((email, password_text)) = admin {
+        if repo::users::find_by_email(db, email).await?.is_none() {
+            let errors = check_new_account("Admin", email, password_text.expose_secret());
+            if let Some(error) = errors.first() {
+                anyhow::bail!(
+                    "ADMIN_EMAIL/ADMIN_PASSWORD: {} {}",
+                    if error.field == "email" { "ADMIN_EMAIL" } else { "ADMIN_PASSWORD" },
+                    error.message
+                );
+            }
+            let hash = password::hash(password_text.clone()).await?;
+            repo::users::insert(db, "Admin", email, hash, Role::Admin).await?;
+            tracing::info!(email = %repo::users::normalize_email(email), "created the admin from ADMIN_EMAIL");
+        }
+    }
+    if repo::users::count(db).await? > 0 {
+        repo::setup_tokens::clear(db).await?;
+        return Ok(None);
+    }
+    let token = random_token();
+    repo::setup_tokens::replace(db, sha256_hex(&token)).await?;
+    let mut link = public_base_url.join("setup")?;
+    link.query_pairs_mut().append_pair("token", &token);
+    tracing::warn!("no users yet: open this one-time link to create the first admin: {link}");
+    Ok(Some(link.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_account_fields_are_checked_one_by_one() {
+        let errors = check_new_account("", "nope", "short");
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email", "password"]);
+        assert!(check_new_account("Ann", "ann@example.com", "long enough").is_empty());
+    }
+
+    #[test]
+    fn token_hashes_are_stable_hex() {
+        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_ne!(random_token(), random_token());
+    }
+}

@@ -1,0 +1,230 @@
+//! The typed configuration, read from the environment once at start. A bad value fails start-up
+//! with a message that names the variable.
+
+use base64::Engine;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A configuration error that names the variable at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The 32-byte key that encrypts secrets at rest. Its `Debug` never shows the bytes.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    /// The raw key bytes, for the cipher.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    /// The URL people and Twilio reach this server at (scheme decides the Secure cookie flag).
+    pub public_base_url: url::Url,
+    pub secret_key: SecretKey,
+    /// `ADMIN_EMAIL` + `ADMIN_PASSWORD`: the admin created at start when missing.
+    pub bootstrap_admin: Option<(String, SecretString)>,
+    /// Region used to read phone numbers typed without a country code.
+    pub default_region: phonenumber::country::Id,
+    /// Take the client IP from the last `X-Forwarded-For` hop (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
+    /// Sessions end after this long without a request.
+    pub session_inactivity_minutes: i64,
+    pub data_dir: PathBuf,
+}
+
+/// Reads a variable, treating an empty value as unset.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn invalid(name: &'static str, reason: impl ToString) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.to_string(),
+    }
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, "expected true or false")),
+    }
+}
+
+impl Config {
+    /// Loads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("ORDERLINE_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/orderline.db?mode=rwc", data_dir.display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(invalid("DATABASE_URL", "expected sqlite://... or postgres://..."));
+        }
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| invalid("LEPTOS_SITE_ADDR", e))?;
+        let public_base_url = parse_public_base_url(
+            &var("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{site_addr}")),
+        )?;
+        let secret_key = match var("ORDERLINE_SECRET_KEY") {
+            Some(encoded) => decode_key(&encoded)?,
+            None => load_or_create_key(&data_dir)?,
+        };
+        let bootstrap_admin = match (var("ADMIN_EMAIL"), var("ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((email, SecretString::from(password))),
+            (None, None) => None,
+            (Some(_), None) => return Err(invalid("ADMIN_PASSWORD", "must be set with ADMIN_EMAIL")),
+            (None, Some(_)) => return Err(invalid("ADMIN_EMAIL", "must be set with ADMIN_PASSWORD")),
+        };
+        let default_region = var("DEFAULT_PHONE_REGION")
+            .unwrap_or_else(|| "FR".into())
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| invalid("DEFAULT_PHONE_REGION", "expected a two-letter region such as FR"))?;
+        let trust_proxy_headers = match var("TRUST_PROXY_HEADERS") {
+            Some(v) => parse_bool("TRUST_PROXY_HEADERS", &v)?,
+            None => false,
+        };
+        let session_inactivity_minutes = match var("SESSION_INACTIVITY_MINUTES") {
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|m| *m > 0)
+                .ok_or_else(|| invalid("SESSION_INACTIVITY_MINUTES", "expected a positive number"))?,
+            None => 8 * 60,
+        };
+        Ok(Config {
+            database_url,
+            site_addr,
+            public_base_url,
+            secret_key,
+            bootstrap_admin,
+            default_region,
+            trust_proxy_headers,
+            session_inactivity_minutes,
+            data_dir,
+        })
+    }
+
+    /// Whether cookies must carry the Secure flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+}
+
+/// Parses `PUBLIC_BASE_URL`: an absolute http(s) URL, stored without a trailing slash.
+pub fn parse_public_base_url(value: &str) -> Result<url::Url, ConfigError> {
+    let url = url::Url::parse(value.trim_end_matches('/'))
+        .map_err(|e| invalid("PUBLIC_BASE_URL", e))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid("PUBLIC_BASE_URL", "expected an http:// or https:// URL"));
+    }
+    Ok(url)
+}
+
+fn decode_key(encoded: &str) -> Result<SecretKey, ConfigError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| invalid("ORDERLINE_SECRET_KEY", format!("not base64: {e}")))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| invalid("ORDERLINE_SECRET_KEY", "must decode to exactly 32 bytes"))?;
+    Ok(SecretKey(key))
+}
+
+/// Reads `secret.key` from the data directory, creating it (mode 0600) on first start.
+fn load_or_create_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
+    let io = |source| ConfigError::DataDir {
+        path: data_dir.to_path_buf(),
+        source,
+    };
+    let path = data_dir.join("secret.key");
+    if path.exists() {
+        let encoded = std::fs::read_to_string(&path).map_err(io)?;
+        return decode_key(&encoded);
+    }
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let mut key = [0u8; 32];
+    rand::Rng::fill(&mut rand::rngs::OsRng, &mut key);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    write_private(&path, &encoded).map_err(io)?;
+    tracing::warn!(
+        path = %path.display(),
+        "ORDERLINE_SECRET_KEY is not set: generated a key in the data directory; set ORDERLINE_SECRET_KEY in production"
+    );
+    Ok(SecretKey(key))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_base_url_must_be_absolute_http() {
+        assert!(parse_public_base_url("https://desk.example.com/").is_ok());
+        assert_eq!(
+            parse_public_base_url("https://desk.example.com/").unwrap().as_str(),
+            "https://desk.example.com/"
+        );
+        let error = parse_public_base_url("ftp://x").unwrap_err().to_string();
+        assert!(error.contains("PUBLIC_BASE_URL"), "{error}");
+        assert!(parse_public_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn secret_key_must_be_32_bytes_of_base64() {
+        let good = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(decode_key(&good).unwrap().bytes(), &[7u8; 32]);
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 16]);
+        let error = decode_key(&short).unwrap_err().to_string();
+        assert!(error.contains("ORDERLINE_SECRET_KEY") && error.contains("32 bytes"), "{error}");
+        assert!(decode_key("***").is_err());
+    }
+
+    #[test]
+    fn secret_key_debug_is_redacted() {
+        let key = SecretKey([1; 32]);
+        assert_eq!(format!("{key:?}"), "SecretKey([redacted])");
+    }
+
+    #[test]
+    fn generated_key_is_reused_on_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_key(dir.path()).unwrap();
+        let second = load_or_create_key(dir.path()).unwrap();
+        assert_eq!(first.bytes(), second.bytes());
+    }
+}

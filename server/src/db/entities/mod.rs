@@ -1,0 +1,8 @@
+//! SeaORM entities, one per table, in the shape sea-orm-cli generates. Column types follow the
+//! migration; conversions to wire types live next to the repositories.
+
+pub mod api_tokens;
+pub mod login_attempts;
+pub mod orders;
+pub mod setup_tokens;
+pub mod users;

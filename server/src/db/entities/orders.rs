@@ -1,0 +1,33 @@
+//! `orders`: one row per order; items are a JSON array of `{name, quantity, unit_price_cents}`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub number: String,
+    pub status: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    #[sea_orm(column_type = "Text")]
+    pub delivery_address: String,
+    pub window_start: Option<DateTime>,
+    pub window_end: Option<DateTime>,
+    pub items: Json,
+    pub total_cents: i64,
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
+    pub driver_name: Option<String>,
+    pub driver_phone: Option<String>,
+    pub last_contact_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

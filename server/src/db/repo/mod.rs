@@ -1,0 +1,12 @@
+//! Query and mutation functions, one module per aggregate, plus the entity-to-DTO conversions.
+
+pub mod api_tokens;
+pub mod login_attempts;
+pub mod orders;
+pub mod setup_tokens;
+pub mod users;
+
+/// Converts a wire id (i64) to a row id; ids out of range name no row.
+pub fn row_id(id: i64) -> Option<i32> {
+    i32::try_from(id).ok()
+}

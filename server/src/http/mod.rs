@@ -1,0 +1,78 @@
+//! The HTTP surface: one axum router that serves the Leptos pages and server functions, the JSON
+//! API and static files, behind the session, current-user and same-origin layers.
+
+mod api_orders;
+pub mod error;
+mod health;
+pub mod origin;
+
+use crate::auth::session::{self, AnyStore, UserResolver};
+use crate::orders::OrdersService;
+use app::ports::Ports;
+use app::{shell, App};
+use axum::extract::{FromRef, Request, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sea_orm::DatabaseConnection;
+
+/// Everything handlers need, split into sub-states with `FromRef`.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub ports: Ports,
+    pub orders: OrdersService,
+    pub instance: health::Instance,
+}
+
+pub use health::Instance;
+
+/// Settings of the layers around the router.
+pub struct LayerConfig {
+    pub store: AnyStore,
+    pub secure_cookies: bool,
+    pub session_inactivity_minutes: i64,
+    pub trust_proxy_headers: bool,
+    pub public_origin: String,
+}
+
+async fn server_fn_handler(State(state): State<AppState>, request: Request) -> impl IntoResponse {
+    let ports = state.ports.clone();
+    handle_server_fns_with_context(move || provide_context(ports.clone()), request).await
+}
+
+/// Builds the whole application router.
+pub fn router(state: AppState, layers: LayerConfig) -> Router {
+    let routes = generate_route_list(App);
+    let ports = state.ports.clone();
+    let options = state.leptos_options.clone();
+    let resolver = UserResolver {
+        db: state.db.clone(),
+        trust_proxy_headers: layers.trust_proxy_headers,
+    };
+    Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route("/api/v1/orders", post(api_orders::create))
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ports.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            origin::OriginPolicy::new(layers.public_origin),
+            origin::check_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(resolver, session::resolve_user))
+        .layer(session::layer(
+            layers.store,
+            layers.secure_cookies,
+            layers.session_inactivity_minutes,
+        ))
+        .with_state(state)
+}

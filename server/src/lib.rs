@@ -1,0 +1,20 @@
+//! The Orderline server: everything with IO. It implements the `app` crate's port traits over the
+//! database, serves the Leptos app with server-side rendering, and hosts the JSON API.
+//!
+//! Layout:
+//! - `config`: the typed environment, loaded once at start.
+//! - `db`: connection, migrations, entities and one repository module per aggregate.
+//! - `auth`: passwords, sessions, login rate limiting and the first-admin setup.
+//! - `orders`: parsing and validating orders, CSV import, demo data.
+//! - `users`: accounts and API tokens.
+//! - `http`: the axum router, the error type, middleware and JSON endpoints.
+//! - `startup`: builds the application on a bound listener (tests use port 0).
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod orders;
+pub mod phone;
+pub mod startup;
+pub mod users;

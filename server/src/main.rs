@@ -1,0 +1,74 @@
+//! The `orderline` binary: `orderline` (or `orderline serve`) runs the server;
+//! `orderline demo-data` loads 50 demo orders; `orderline seed-bench N` loads N orders for the
+//! benchmark. Configuration comes from the environment (see the README).
+
+use anyhow::Context;
+use app::ports::OrdersPort;
+use server::config::Config;
+use server::startup::Application;
+use server::{db, orders};
+
+const USAGE: &str = "usage: orderline [serve | demo-data | seed-bench COUNT]";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = Config::from_env().context("configuration")?;
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => serve(config).await,
+        ["demo-data"] => {
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            let service = orders::OrdersService { db, region: config.default_region };
+            let count = service.load_demo_data().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("loaded {count} demo orders");
+            Ok(())
+        }
+        ["seed-bench", count] => {
+            let count: u64 = count.parse().context("COUNT must be a number")?;
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            seed(&db, count).await?;
+            println!("inserted {count} orders");
+            Ok(())
+        }
+        _ => anyhow::bail!("{USAGE}"),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let public = config.public_base_url.clone();
+    let app = Application::build(config).await?;
+    println!("Orderline is running at {public} (listening on port {})", app.port);
+    match &app.setup_link {
+        Some(link) => println!("No users yet. Create the first admin here (one-time link): {link}"),
+        None => println!("Sign in with your account (ADMIN_EMAIL / ADMIN_PASSWORD create an admin at start)."),
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Inserts `count` generated orders in batches of 1,000 (numbers B-1 upwards).
+async fn seed(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+    let now = chrono::Utc::now();
+    let mut done = 0;
+    while done < count {
+        let size = (count - done).min(1000);
+        let mut batch = orders::demo::generate(size, done + 1, now - chrono::Duration::minutes(7 * done as i64), done);
+        for (order, _) in &mut batch {
+            order.number = order.number.replacen("D-", "B-", 1);
+        }
+        let txn = db.begin().await?;
+        for chunk in batch.chunks(100) {
+            server::db::repo::orders::insert_many(&txn, chunk).await?;
+        }
+        txn.commit().await?;
+        done += size;
+    }
+    Ok(())
+}

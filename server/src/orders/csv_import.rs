@@ -1,0 +1,150 @@
+//! CSV files of orders: the header names the columns (any order; unknown columns are refused so
+//! typos do not silently drop data), each row becomes an [`OrderInput`] and is validated alone.
+
+use super::validate::{validate_input, ValidOrder};
+use app::api::{FieldError, OrderInput};
+
+/// One parsed row: the line it came from, the raw input, and the validation result.
+pub struct CsvRow {
+    pub line: u64,
+    pub input: OrderInput,
+    pub result: Result<ValidOrder, Vec<FieldError>>,
+}
+
+const COLUMNS: [&str; 11] = [
+    "number",
+    "status",
+    "customer_name",
+    "customer_phone",
+    "delivery_address",
+    "window_start",
+    "window_end",
+    "items",
+    "notes",
+    "driver_name",
+    "driver_phone",
+];
+const REQUIRED: [&str; 5] = [
+    "number",
+    "customer_name",
+    "customer_phone",
+    "delivery_address",
+    "items",
+];
+
+/// Parses a whole file. Errors of the file itself (no header, unknown column) fail the call;
+/// errors of a row stay on that row.
+pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<CsvRow>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header line: {e}"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err("the file is empty; the first line must name the columns".into());
+    }
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+        return Err(format!("unknown column {unknown:?}; known columns: {}", COLUMNS.join(", ")));
+    }
+    if let Some(missing) = REQUIRED.iter().find(|c| !headers.iter().any(|h| h == *c)) {
+        return Err(format!("the column {missing:?} is missing"));
+    }
+
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let (line, input, mut errors) = match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                let get = |name: &str| {
+                    headers
+                        .iter()
+                        .position(|h| h == name)
+                        .and_then(|i| record.get(i))
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let input = OrderInput {
+                    number: get("number"),
+                    status: get("status"),
+                    customer_name: get("customer_name"),
+                    customer_phone: get("customer_phone"),
+                    delivery_address: get("delivery_address"),
+                    window_start: get("window_start"),
+                    window_end: get("window_end"),
+                    items: get("items"),
+                    notes: get("notes"),
+                    driver_name: get("driver_name"),
+                    driver_phone: get("driver_phone"),
+                };
+                let errors = if record.len() != headers.len() {
+                    vec![FieldError::new(
+                        "row",
+                        format!("has {} fields, the header has {}", record.len(), headers.len()),
+                    )]
+                } else {
+                    Vec::new()
+                };
+                (line, input, errors)
+            }
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                (line, OrderInput::default(), vec![FieldError::new("row", error.to_string())])
+            }
+        };
+        if record_is_blank(&input) && errors.is_empty() {
+            continue;
+        }
+        let result = if errors.is_empty() {
+            validate_input(&input, region)
+        } else {
+            Err(std::mem::take(&mut errors))
+        };
+        rows.push(CsvRow { line, input, result });
+    }
+    Ok(rows)
+}
+
+fn record_is_blank(input: &OrderInput) -> bool {
+    input == &OrderInput::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonenumber::country::Id::FR;
+
+    const HEADER: &str = "number,customer_name,customer_phone,delivery_address,items\n";
+
+    #[test]
+    fn a_bad_row_keeps_its_errors_and_the_good_rows_parse() {
+        let text = format!(
+            "{HEADER}A-1,Ann,06 12 34 56 78,1 rue A,1 x Pizza @ 10\nA-2,Bob,123,2 rue B,1 x Pizza @ 10\nA-3,Cy,0612345679,3 rue C,2 x Cola @ 2\n"
+        );
+        let rows = parse_csv(&text, FR).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].result.is_ok());
+        let errors = rows[1].result.as_ref().unwrap_err();
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(errors[0].field, "customer_phone");
+        assert_eq!(rows[2].result.as_ref().unwrap().total_cents(), 400);
+    }
+
+    #[test]
+    fn unknown_and_missing_columns_fail_the_file() {
+        assert!(parse_csv("number,custmer_name\n", FR).unwrap_err().contains("custmer_name"));
+        assert!(parse_csv("number,customer_name\n", FR).unwrap_err().contains("customer_phone"));
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_field_count_is_refused_alone() {
+        let text = format!("{HEADER}A-1,Ann\nA-3,Cy,0612345679,3 rue C,2 x Cola @ 2\n");
+        let rows = parse_csv(&text, FR).unwrap();
+        assert_eq!(rows[0].result.as_ref().unwrap_err()[0].field, "row");
+        assert!(rows[1].result.is_ok());
+    }
+}

@@ -1,0 +1,11 @@
+//! Orders: turning what people type (forms, CSV rows, JSON) into a [`ValidOrder`], field by field,
+//! and the [`OrdersService`] that implements the app's `OrdersPort`.
+
+mod csv_import;
+pub mod demo;
+mod service;
+mod validate;
+
+pub use csv_import::parse_csv;
+pub use service::OrdersService;
+pub use validate::{check_items, parse_items, validate_input, validate_with_items, ValidOrder};

@@ -1,0 +1,117 @@
+//! Building the application: connect and migrate the database, bootstrap the first admin, wire
+//! the services into the router, and bind the listener (port 0 in tests).
+
+use crate::auth::{self, session::AnyStore, AuthService};
+use crate::config::Config;
+use crate::db;
+use crate::http::{self, AppState, Instance, LayerConfig};
+use crate::orders::OrdersService;
+use crate::users::UsersService;
+use app::ports::Ports;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    /// The bound port (useful when the configured port was 0).
+    pub port: u16,
+    /// The one-time first-admin link, when the database had no users.
+    pub setup_link: Option<String>,
+    pub db: DatabaseConnection,
+    pub instance: Instance,
+}
+
+/// The Leptos options for the configured address, with the site files from the environment
+/// that cargo-leptos sets (`LEPTOS_SITE_ROOT`, `LEPTOS_SITE_PKG_DIR`, `LEPTOS_OUTPUT_NAME`).
+pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
+    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "orderline"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(site_addr)
+        .build()
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps and binds `config.site_addr`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let setup_link = auth::bootstrap(&db, config.bootstrap_admin.as_ref(), &config.public_base_url).await?;
+        let store = AnyStore::for_database(&db).await?;
+        store.spawn_expiry_task(std::time::Duration::from_secs(600));
+
+        let listener = TcpListener::bind(config.site_addr).await?;
+        let bound = listener.local_addr()?;
+        let orders = OrdersService { db: db.clone(), region: config.default_region };
+        let ports = Ports {
+            auth: Arc::new(AuthService { db: db.clone() }),
+            orders: Arc::new(orders.clone()),
+            users: Arc::new(UsersService { db: db.clone() }),
+        };
+        let instance = Instance::new();
+        let state = AppState {
+            leptos_options: leptos_options(bound),
+            db: db.clone(),
+            ports,
+            orders,
+            instance: instance.clone(),
+        };
+        let layers = LayerConfig {
+            store,
+            secure_cookies: config.secure_cookies(),
+            session_inactivity_minutes: config.session_inactivity_minutes,
+            trust_proxy_headers: config.trust_proxy_headers,
+            public_origin: config.public_base_url.origin().ascii_serialization(),
+        };
+        Ok(Application {
+            listener,
+            router: http::router(state, layers),
+            port: bound.port(),
+            setup_link,
+            db,
+            instance,
+        })
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
