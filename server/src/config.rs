@@ -23,6 +23,13 @@ pub enum ConfigError {
 pub struct SecretKey([u8; 32]);
 
 impl SecretKey {
+    /// A new random key.
+    pub fn generate() -> Self {
+        let mut key = [0u8; 32];
+        rand::Rng::fill(&mut rand::rngs::OsRng, &mut key);
+        SecretKey(key)
+    }
+
     /// The raw key bytes, for the cipher.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
@@ -168,15 +175,14 @@ fn load_or_create_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
         return decode_key(&encoded);
     }
     std::fs::create_dir_all(data_dir).map_err(io)?;
-    let mut key = [0u8; 32];
-    rand::Rng::fill(&mut rand::rngs::OsRng, &mut key);
-    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    let key = SecretKey::generate();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key.bytes());
     write_private(&path, &encoded).map_err(io)?;
     tracing::warn!(
         path = %path.display(),
         "ORDERLINE_SECRET_KEY is not set: generated a key in the data directory; set ORDERLINE_SECRET_KEY in production"
     );
-    Ok(SecretKey(key))
+    Ok(key)
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -1,0 +1,153 @@
+//! `spawn_app()` and the small HTTP helpers the tests share.
+
+use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+use sea_orm::{ConnectionTrait, Database};
+use server::config::{Config, SecretKey};
+use server::startup::Application;
+
+pub struct TestApp {
+    pub address: String,
+    /// A client with a cookie jar and this server's Origin (like a same-site browser).
+    pub client: reqwest::Client,
+    pub setup_link: Option<String>,
+    pub db: sea_orm::DatabaseConnection,
+    pub instance_id: String,
+    _dir: tempfile::TempDir,
+}
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// A database URL for one test: a new PostgreSQL database, or a SQLite file in `dir`.
+async fn test_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("ORDERLINE_TEST_PG_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!("ol_test_{}", uuid_like());
+            let admin = Database::connect(&base).await.expect("PostgreSQL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
+            format!("{prefix}/{name}")
+        }
+        _ => format!("sqlite://{}/test.db?mode=rwc", dir.display()),
+    }
+}
+
+fn uuid_like() -> String {
+    let mut bytes = [0u8; 8];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
+    hex::encode(bytes)
+}
+
+/// Starts a server; `with_admin` creates the ADMIN_EMAIL admin at start.
+pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = test_database_url(dir.path()).await;
+    let config = Config {
+        database_url,
+        site_addr: "127.0.0.1:0".parse().expect("address"),
+        public_base_url: url::Url::parse("http://127.0.0.1").expect("url"),
+        secret_key: test_key(),
+        bootstrap_admin: with_admin.then(|| (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned().into())),
+        default_region: phonenumber::country::Id::FR,
+        trust_proxy_headers,
+        session_inactivity_minutes: 60,
+        data_dir: dir.path().to_path_buf(),
+    };
+    let app = Application::build(config).await.expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port);
+    let setup_link = app.setup_link.clone();
+    let db = app.db.clone();
+    let instance_id = app.instance.id.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        client: client_for(&address),
+        address,
+        setup_link,
+        db,
+        instance_id,
+        _dir: dir,
+    }
+}
+
+fn test_key() -> SecretKey {
+    SecretKey::generate()
+}
+
+/// A server with the bootstrap admin.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true, false).await
+}
+
+/// A browser-like client for `address`: cookies kept, same-origin `Origin` header.
+pub fn client_for(address: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_str(address).expect("origin header"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Calls a server function with form-encoded arguments through `client`.
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Calls a server function as this test's main client.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with(&self.client, endpoint, form).await
+    }
+
+    pub async fn login_with(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call_with(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn login_admin(&self) {
+        let response = self.login_with(&self.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 200, "admin login: {}", response.text().await.unwrap_or_default());
+    }
+
+    /// GETs a page as a browser (Accept: text/html) and returns status and body.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("page request");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Creates a staff account (as the signed-in admin) and returns a client signed in as it.
+    pub async fn staff_client(&self, email: &str) -> reqwest::Client {
+        let response = self
+            .call("users/create", &[("name", "Sam Staff"), ("email", email), ("password", "staff-password"), ("role", "staff")])
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        let client = client_for(&self.address);
+        let response = self.login_with(&client, email, "staff-password").await;
+        assert_eq!(response.status(), 200);
+        client
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each test starts the real server on 127.0.0.1:0 with a fresh database
+//! (SQLite in a temp dir, or a new PostgreSQL database when ORDERLINE_TEST_PG_URL is set) and
+//! talks HTTP to it like a browser or a shop system would. One binary for all of them.
+
+mod api_orders;
+mod auth;
+mod helpers;
+mod orders;
+mod users;
