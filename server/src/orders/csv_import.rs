@@ -5,6 +5,7 @@ use super::validate::{validate_input, ValidOrder};
 use app::api::{FieldError, OrderInput};
 
 /// One parsed row: the line it came from, the raw input, and the validation result.
+#[derive(Debug)]
 pub struct CsvRow {
     pub line: u64,
     pub input: OrderInput,

@@ -58,8 +58,12 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
         number: format!("D-{number}"),
         status,
         customer_name: format!("{} {}", FIRST[rng.gen_range(0..20)], LAST[rng.gen_range(0..20)]),
-        // 06 and 07 numbers; unique enough for demos, and valid for libphonenumber.
-        customer_phone: format!("+33{}{:08}", rng.gen_range(6..=7), rng.gen_range(10_000_000..99_999_999)),
+        // French mobile ranges that libphonenumber accepts (06 0x-2x/4x-8x); unique enough for demos.
+        customer_phone: format!(
+            "+336{}{:07}",
+            [0, 1, 2, 4, 5, 6, 7, 8][rng.gen_range(0..8)],
+            rng.gen_range(0..10_000_000)
+        ),
         delivery_address: format!(
             "{} {}, 750{:02} Paris",
             rng.gen_range(1..=180),
