@@ -20,7 +20,7 @@ use crate::pages::{
     tokens::TokensPage,
     users::UsersPage,
 };
-use crate::server_fns::auth::{get_me, Login, Logout};
+use crate::server_fns::auth::{get_me, CompleteSetup, Login, Logout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -53,6 +53,8 @@ pub struct AuthContext {
     pub me: Resource<Result<Option<SessionUser>, api::ApiError>>,
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
+    /// The first-admin setup also signs someone in.
+    pub setup: ServerAction<CompleteSetup>,
 }
 
 /// The root component.
@@ -61,11 +63,12 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let setup = ServerAction::<CompleteSetup>::new();
     let me = Resource::new(
-        move || (login.version().get(), logout.version().get()),
+        move || (login.version().get(), logout.version().get(), setup.version().get()),
         |_| get_me(),
     );
-    provide_context(AuthContext { me, login, logout });
+    provide_context(AuthContext { me, login, logout, setup });
 
     // Lets end-to-end tests (and people reading the DOM) know when the page is interactive.
     Effect::new(|_| {

@@ -2,7 +2,8 @@
 
 use crate::api::field_message;
 use crate::pages::layout::{action_error, FieldMessage};
-use crate::server_fns::auth::{setup_token_valid, CompleteSetup};
+use crate::server_fns::auth::setup_token_valid;
+use crate::AuthContext;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -12,7 +13,7 @@ pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let valid = Resource::new(token, setup_token_valid);
-    let action = ServerAction::<CompleteSetup>::new();
+    let action = expect_context::<AuthContext>().setup;
     let value = action.value();
     let field = move |name: &'static str| {
         Signal::derive(move || {

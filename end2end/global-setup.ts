@@ -1,0 +1,57 @@
+// Starts the built server (target/debug/orderline, built by `cargo leptos build`) on a fresh
+// database, captures the one-time setup link it prints, and stops it after the run.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+export const TMP = path.join(__dirname, '.tmp');
+export const SETUP_LINK_FILE = path.join(TMP, 'setup-link.txt');
+
+export default async function globalSetup() {
+  fs.rmSync(TMP, { recursive: true, force: true });
+  fs.mkdirSync(TMP, { recursive: true });
+  const binary = path.join(root, 'target', 'debug', 'orderline');
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo leptos build first`);
+
+  const server = spawn(binary, [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ORDERLINE_DATA_DIR: path.join(TMP, 'data'),
+      DATABASE_URL: `sqlite://${path.join(TMP, 'data', 'orderline.db')}?mode=rwc`,
+      LEPTOS_SITE_ADDR: '127.0.0.1:3100',
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3100',
+      TRUST_PROXY_HEADERS: 'true',
+      ADMIN_EMAIL: '',
+      ADMIN_PASSWORD: '',
+      RUST_LOG: 'info,sqlx=warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = fs.createWriteStream(path.join(TMP, 'server.log'));
+  server.stderr.pipe(log);
+
+  const link = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`server did not print a setup link:\n${buffer}`)), 60_000);
+    server.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      log.write(chunk);
+      const match = buffer.match(/one-time link\): (\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${buffer}`)));
+  });
+  server.stdout.on('data', (chunk: Buffer) => log.write(chunk));
+  fs.writeFileSync(SETUP_LINK_FILE, link);
+
+  return async () => {
+    server.kill('SIGTERM');
+  };
+}

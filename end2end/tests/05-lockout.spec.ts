@@ -1,0 +1,22 @@
+import { test, expect } from '@playwright/test';
+import { goto } from './helpers';
+
+// Its own client address (the server trusts X-Forwarded-For in this run), so the lockout of
+// this address does not touch the other specs.
+test.use({ extraHTTPHeaders: { 'X-Forwarded-For': '203.0.113.50' } });
+
+test('five failed sign-ins lock further attempts with a clear message', async ({ page }) => {
+  await goto(page, '/login');
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel('Email').fill('mallory@example.com');
+    await page.getByLabel('Password').fill(`guess-number-${attempt}`);
+    // Each attempt must be answered before the next one, or they overlap.
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/login'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect((await answered).status()).toBe(401);
+    await expect(page.getByRole('alert')).toHaveText('wrong email or password');
+  }
+  await page.getByLabel('Password').fill('guess-number-6');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('too many attempts, try again in 15 minutes');
+});
