@@ -303,11 +303,9 @@ pub fn format_cents(cents: i64) -> String {
 /// Formats a delivery window compactly: `27 Nov 18:00–18:30`.
 pub fn format_window(start: Option<NaiveDateTime>, end: Option<NaiveDateTime>) -> String {
     match (start, end) {
-        (Some(start), Some(end)) if start.date() == end.date() => format!(
-            "{}–{}",
-            start.format("%d %b %H:%M"),
-            end.format("%H:%M")
-        ),
+        (Some(start), Some(end)) if start.date() == end.date() => {
+            format!("{}–{}", start.format("%d %b %H:%M"), end.format("%H:%M"))
+        }
         (Some(start), Some(end)) => format!(
             "{} – {}",
             start.format("%d %b %H:%M"),
@@ -417,7 +415,12 @@ mod tests {
 
     #[test]
     fn page_count_rounds_up_and_is_never_zero() {
-        let page = |total| OrderPage { orders: vec![], total, page: 1, per_page: 50 };
+        let page = |total| OrderPage {
+            orders: vec![],
+            total,
+            page: 1,
+            per_page: 50,
+        };
         assert_eq!(page(0).page_count(), 1);
         assert_eq!(page(50).page_count(), 1);
         assert_eq!(page(51).page_count(), 2);
@@ -425,10 +428,19 @@ mod tests {
 
     #[test]
     fn api_errors_map_to_http_statuses() {
-        assert_eq!(ApiError::TooManyAttempts { retry_after_minutes: 3 }.status_code(), 429);
+        assert_eq!(
+            ApiError::TooManyAttempts {
+                retry_after_minutes: 3
+            }
+            .status_code(),
+            429
+        );
         assert_eq!(ApiError::Forbidden.status_code(), 403);
         assert_eq!(
-            ApiError::TooManyAttempts { retry_after_minutes: 3 }.to_string(),
+            ApiError::TooManyAttempts {
+                retry_after_minutes: 3
+            }
+            .to_string(),
             "too many attempts, try again in 3 minutes"
         );
     }

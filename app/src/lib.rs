@@ -11,11 +11,11 @@ pub mod ports;
 
 use crate::api::SessionUser;
 use crate::pages::{
+    import::ImportPage,
     layout::{Header, RequireLogin},
     login::LoginPage,
     order::{OrderEditPage, OrderNewPage, OrderPage},
     orders::OrdersPage,
-    import::ImportPage,
     setup::SetupPage,
     tokens::TokensPage,
     users::UsersPage,
@@ -65,10 +65,21 @@ pub fn App() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let setup = ServerAction::<CompleteSetup>::new();
     let me = Resource::new(
-        move || (login.version().get(), logout.version().get(), setup.version().get()),
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                setup.version().get(),
+            )
+        },
         |_| get_me(),
     );
-    provide_context(AuthContext { me, login, logout, setup });
+    provide_context(AuthContext {
+        me,
+        login,
+        logout,
+        setup,
+    });
 
     // Lets end-to-end tests (and people reading the DOM) know when the page is interactive.
     Effect::new(|_| {

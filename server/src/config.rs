@@ -88,7 +88,10 @@ impl Config {
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/orderline.db?mode=rwc", data_dir.display()));
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
-            return Err(invalid("DATABASE_URL", "expected sqlite://... or postgres://..."));
+            return Err(invalid(
+                "DATABASE_URL",
+                "expected sqlite://... or postgres://...",
+            ));
         }
         let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -104,24 +107,31 @@ impl Config {
         let bootstrap_admin = match (var("ADMIN_EMAIL"), var("ADMIN_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, SecretString::from(password))),
             (None, None) => None,
-            (Some(_), None) => return Err(invalid("ADMIN_PASSWORD", "must be set with ADMIN_EMAIL")),
-            (None, Some(_)) => return Err(invalid("ADMIN_EMAIL", "must be set with ADMIN_PASSWORD")),
+            (Some(_), None) => {
+                return Err(invalid("ADMIN_PASSWORD", "must be set with ADMIN_EMAIL"))
+            }
+            (None, Some(_)) => {
+                return Err(invalid("ADMIN_EMAIL", "must be set with ADMIN_PASSWORD"))
+            }
         };
         let default_region = var("DEFAULT_PHONE_REGION")
             .unwrap_or_else(|| "FR".into())
             .to_ascii_uppercase()
             .parse()
-            .map_err(|_| invalid("DEFAULT_PHONE_REGION", "expected a two-letter region such as FR"))?;
+            .map_err(|_| {
+                invalid(
+                    "DEFAULT_PHONE_REGION",
+                    "expected a two-letter region such as FR",
+                )
+            })?;
         let trust_proxy_headers = match var("TRUST_PROXY_HEADERS") {
             Some(v) => parse_bool("TRUST_PROXY_HEADERS", &v)?,
             None => false,
         };
         let session_inactivity_minutes = match var("SESSION_INACTIVITY_MINUTES") {
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|m| *m > 0)
-                .ok_or_else(|| invalid("SESSION_INACTIVITY_MINUTES", "expected a positive number"))?,
+            Some(v) => v.parse::<i64>().ok().filter(|m| *m > 0).ok_or_else(|| {
+                invalid("SESSION_INACTIVITY_MINUTES", "expected a positive number")
+            })?,
             None => 8 * 60,
         };
         Ok(Config {
@@ -145,10 +155,13 @@ impl Config {
 
 /// Parses `PUBLIC_BASE_URL`: an absolute http(s) URL, stored without a trailing slash.
 pub fn parse_public_base_url(value: &str) -> Result<url::Url, ConfigError> {
-    let url = url::Url::parse(value.trim_end_matches('/'))
-        .map_err(|e| invalid("PUBLIC_BASE_URL", e))?;
+    let url =
+        url::Url::parse(value.trim_end_matches('/')).map_err(|e| invalid("PUBLIC_BASE_URL", e))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid("PUBLIC_BASE_URL", "expected an http:// or https:// URL"));
+        return Err(invalid(
+            "PUBLIC_BASE_URL",
+            "expected an http:// or https:// URL",
+        ));
     }
     Ok(url)
 }
@@ -202,7 +215,9 @@ mod tests {
     fn public_base_url_must_be_absolute_http() {
         assert!(parse_public_base_url("https://desk.example.com/").is_ok());
         assert_eq!(
-            parse_public_base_url("https://desk.example.com/").unwrap().as_str(),
+            parse_public_base_url("https://desk.example.com/")
+                .unwrap()
+                .as_str(),
             "https://desk.example.com/"
         );
         let error = parse_public_base_url("ftp://x").unwrap_err().to_string();
@@ -216,7 +231,10 @@ mod tests {
         assert_eq!(decode_key(&good).unwrap().bytes(), &[7u8; 32]);
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 16]);
         let error = decode_key(&short).unwrap_err().to_string();
-        assert!(error.contains("ORDERLINE_SECRET_KEY") && error.contains("32 bytes"), "{error}");
+        assert!(
+            error.contains("ORDERLINE_SECRET_KEY") && error.contains("32 bytes"),
+            "{error}"
+        );
         assert!(decode_key("***").is_err());
     }
 

@@ -20,12 +20,23 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = Config::from_env().context("configuration")?;
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => serve(config).await,
         ["demo-data"] => {
             let db = db::connect_and_migrate(&config.database_url).await?;
-            let service = orders::OrdersService { db, region: config.default_region };
-            let count = service.load_demo_data().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let service = orders::OrdersService {
+                db,
+                region: config.default_region,
+            };
+            let count = service
+                .load_demo_data()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("loaded {count} demo orders");
             Ok(())
         }
@@ -43,10 +54,15 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let public = config.public_base_url.clone();
     let app = Application::build(config).await?;
-    println!("Orderline is running at {public} (listening on port {})", app.port);
+    println!(
+        "Orderline is running at {public} (listening on port {})",
+        app.port
+    );
     match &app.setup_link {
         Some(link) => println!("No users yet. Create the first admin here (one-time link): {link}"),
-        None => println!("Sign in with your account (ADMIN_EMAIL / ADMIN_PASSWORD create an admin at start)."),
+        None => println!(
+            "Sign in with your account (ADMIN_EMAIL / ADMIN_PASSWORD create an admin at start)."
+        ),
     }
     app.run_until_stopped().await?;
     Ok(())
@@ -59,7 +75,12 @@ async fn seed(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()
     let mut done = 0;
     while done < count {
         let size = (count - done).min(1000);
-        let mut batch = orders::demo::generate(size, done + 1, now - chrono::Duration::minutes(7 * done as i64), done);
+        let mut batch = orders::demo::generate(
+            size,
+            done + 1,
+            now - chrono::Duration::minutes(7 * done as i64),
+            done,
+        );
         for (order, _) in &mut batch {
             order.number = order.number.replacen("D-", "B-", 1);
         }

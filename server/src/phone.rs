@@ -48,19 +48,34 @@ mod tests {
 
     #[test]
     fn french_national_format_becomes_e164() {
-        assert_eq!(parse_e164("06 12 34 56 78", country::Id::FR).unwrap(), "+33612345678");
-        assert_eq!(parse_e164("06.12.34.56.78", country::Id::FR).unwrap(), "+33612345678");
+        assert_eq!(
+            parse_e164("06 12 34 56 78", country::Id::FR).unwrap(),
+            "+33612345678"
+        );
+        assert_eq!(
+            parse_e164("06.12.34.56.78", country::Id::FR).unwrap(),
+            "+33612345678"
+        );
     }
 
     #[test]
     fn international_formats_keep_their_country() {
-        assert_eq!(parse_e164("+1 415 867 5309", country::Id::FR).unwrap(), "+14158675309");
-        assert_eq!(parse_e164("0044 20 7946 0958", country::Id::FR).unwrap(), "+442079460958");
+        assert_eq!(
+            parse_e164("+1 415 867 5309", country::Id::FR).unwrap(),
+            "+14158675309"
+        );
+        assert_eq!(
+            parse_e164("0044 20 7946 0958", country::Id::FR).unwrap(),
+            "+442079460958"
+        );
     }
 
     #[test]
     fn garbage_and_impossible_numbers_are_refused() {
-        assert_eq!(parse_e164("hello", country::Id::FR), Err(PhoneError::Unparseable));
+        assert_eq!(
+            parse_e164("hello", country::Id::FR),
+            Err(PhoneError::Unparseable)
+        );
         assert!(parse_e164("06 12", country::Id::FR).is_err());
         assert!(parse_e164("", country::Id::FR).is_err());
     }

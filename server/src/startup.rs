@@ -30,7 +30,8 @@ pub struct Application {
 /// The Leptos options for the configured address, with the site files from the environment
 /// that cargo-leptos sets (`LEPTOS_SITE_ROOT`, `LEPTOS_SITE_PKG_DIR`, `LEPTOS_OUTPUT_NAME`).
 pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
-    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     LeptosOptions::builder()
         .output_name(env("LEPTOS_OUTPUT_NAME", "orderline"))
         .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
@@ -43,13 +44,21 @@ impl Application {
     /// Connects, migrates, bootstraps and binds `config.site_addr`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config.database_url).await?;
-        let setup_link = auth::bootstrap(&db, config.bootstrap_admin.as_ref(), &config.public_base_url).await?;
+        let setup_link = auth::bootstrap(
+            &db,
+            config.bootstrap_admin.as_ref(),
+            &config.public_base_url,
+        )
+        .await?;
         let store = AnyStore::for_database(&db).await?;
         store.spawn_expiry_task(std::time::Duration::from_secs(600));
 
         let listener = TcpListener::bind(config.site_addr).await?;
         let bound = listener.local_addr()?;
-        let orders = OrdersService { db: db.clone(), region: config.default_region };
+        let orders = OrdersService {
+            db: db.clone(),
+            region: config.default_region,
+        };
         let ports = Ports {
             auth: Arc::new(AuthService { db: db.clone() }),
             orders: Arc::new(orders.clone()),
@@ -84,7 +93,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -115,7 +115,8 @@ pub fn OrderEditPage() -> impl IntoView {
 /// The form's text for an existing order (the inverse of the server's parsing).
 fn input_of(order: &OrderDetail) -> OrderInput {
     let window = |t: Option<chrono::NaiveDateTime>| {
-        t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+        t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
     };
     OrderInput {
         number: order.number.clone(),
@@ -128,7 +129,14 @@ fn input_of(order: &OrderDetail) -> OrderInput {
         items: order
             .items
             .iter()
-            .map(|item| format!("{} x {} @ {}", item.quantity, item.name, format_cents(item.unit_price_cents)))
+            .map(|item| {
+                format!(
+                    "{} x {} @ {}",
+                    item.quantity,
+                    item.name,
+                    format_cents(item.unit_price_cents)
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n"),
         notes: order.notes.clone(),
@@ -150,7 +158,11 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
             })
         })
     };
-    let title = if order_id.is_some() { "Edit order" } else { "New order" };
+    let title = if order_id.is_some() {
+        "Edit order"
+    } else {
+        "New order"
+    };
     let status = initial.status.clone();
     view! {
         <section class="panel">

@@ -158,6 +158,9 @@ mod tests {
     #[test]
     fn page_links_keep_the_search_and_encode_it() {
         assert_eq!(page_href("", "", 1), "/orders");
-        assert_eq!(page_href("+33 6", "pending", 2), "/orders?q=%2B33%206&status=pending&page=2");
+        assert_eq!(
+            page_href("+33 6", "pending", 2),
+            "/orders?q=%2B33%206&status=pending&page=2"
+        );
     }
 }

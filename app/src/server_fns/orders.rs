@@ -37,10 +37,7 @@ pub async fn get_order(id: i64) -> Result<OrderDetail, ApiError> {
 
 /// Creates (no `order_id`) or updates an order, then shows it.
 #[server(endpoint = "orders/save")]
-pub async fn save_order(
-    order_id: Option<i64>,
-    input: OrderInput,
-) -> Result<OrderDetail, ApiError> {
+pub async fn save_order(order_id: Option<i64>, input: OrderInput) -> Result<OrderDetail, ApiError> {
     use crate::ports::{ports, require_user, with_status};
     require_user().await?;
     let order = with_status(ports()?.orders.save(order_id, input).await)?;

@@ -21,7 +21,12 @@ pub async fn create_user(
 ) -> Result<UserSummary, ApiError> {
     use crate::ports::{ports, require_admin, with_status};
     require_admin().await?;
-    with_status(ports()?.users.create_user(&name, &email, &password, role).await)
+    with_status(
+        ports()?
+            .users
+            .create_user(&name, &email, &password, role)
+            .await,
+    )
 }
 
 /// Sets a new password for an account.

@@ -15,7 +15,10 @@ pub fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Given recent failure times (newest first, at most [`MAX_FAILURES`], all inside the window),
 /// the whole minutes until sign-in is allowed again, or None when it is allowed now.
-pub fn retry_after_minutes(failures_newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<u32> {
+pub fn retry_after_minutes(
+    failures_newest_first: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Option<u32> {
     if failures_newest_first.len() < MAX_FAILURES {
         return None;
     }

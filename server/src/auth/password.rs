@@ -1,7 +1,9 @@
 //! Password hashing with argon2id. Hashing is CPU-heavy, so it runs in `spawn_blocking`; an
 //! unknown user is checked against a dummy hash so it costs the same time as a wrong password.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::LazyLock;
@@ -53,7 +55,8 @@ pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bo
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash_text = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let parsed = PasswordHash::new(&hash_text).map_err(|e| PasswordError::Hash(e.to_string()))?;
+        let parsed =
+            PasswordHash::new(&hash_text).map_err(|e| PasswordError::Hash(e.to_string()))?;
         let matches = Argon2::default()
             .verify_password(password.expose_secret().as_bytes(), &parsed)
             .is_ok();
@@ -70,13 +73,23 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let hash = hash(SecretString::from("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify(SecretString::from("correct horse"), Some(hash.clone())).await.unwrap());
-        assert!(!verify(SecretString::from("wrong horse"), Some(hash)).await.unwrap());
+        assert!(
+            verify(SecretString::from("correct horse"), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify(SecretString::from("wrong horse"), Some(hash))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
-        assert!(!verify(SecretString::from("dummy password for timing"), None).await.unwrap());
+        assert!(
+            !verify(SecretString::from("dummy password for timing"), None)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

@@ -47,9 +47,9 @@ pub fn check_new_account(name: &str, email: &str, password: &str) -> Vec<FieldEr
         errors.push(FieldError::new("name", "is required"));
     }
     let email = email.trim();
-    let valid_email = email
-        .split_once('@')
-        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+    let valid_email = email.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+    });
     if !valid_email {
         errors.push(FieldError::new("email", "is not an email address"));
     }
@@ -70,14 +70,19 @@ impl AuthService {
         let by_ip = repo::login_attempts::recent_ip_failures(&self.db, ip, since, limit)
             .await
             .map_err(db_error)?;
-        let wait = [lockout::retry_after_minutes(&by_email, now), lockout::retry_after_minutes(&by_ip, now)]
-            .into_iter()
-            .flatten()
-            .max();
+        let wait = [
+            lockout::retry_after_minutes(&by_email, now),
+            lockout::retry_after_minutes(&by_ip, now),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
         match wait {
             Some(minutes) => {
                 tracing::warn!(%ip, "sign-in refused: too many failed attempts");
-                Err(ApiError::TooManyAttempts { retry_after_minutes: minutes })
+                Err(ApiError::TooManyAttempts {
+                    retry_after_minutes: minutes,
+                })
             }
             None => Ok(()),
         }
@@ -96,7 +101,9 @@ impl AuthPort for AuthService {
         let email = repo::users::normalize_email(email);
         let ip = ip.to_string();
         self.check_lockout(&email, &ip).await?;
-        let user = repo::users::find_by_email(&self.db, &email).await.map_err(db_error)?;
+        let user = repo::users::find_by_email(&self.db, &email)
+            .await
+            .map_err(db_error)?;
         let user = user.filter(|u| u.active);
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let ok = password::verify(SecretString::from(password_text.to_owned()), stored)
@@ -112,8 +119,13 @@ impl AuthPort for AuthService {
                 return Err(ApiError::InvalidCredentials);
             }
         };
-        let auth = session::SessionAuth { user_id: user.id, version: user.session_version };
-        session::sign_in(session, auth).await.map_err(session_error)?;
+        let auth = session::SessionAuth {
+            user_id: user.id,
+            version: user.session_version,
+        };
+        session::sign_in(session, auth)
+            .await
+            .map_err(session_error)?;
         tracing::info!(user_id = user.id, "signed in");
         Ok((&user).into())
     }
@@ -126,7 +138,9 @@ impl AuthPort for AuthService {
         if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
             return Ok(false);
         }
-        repo::setup_tokens::exists(&self.db, &sha256_hex(token)).await.map_err(db_error)
+        repo::setup_tokens::exists(&self.db, &sha256_hex(token))
+            .await
+            .map_err(db_error)
     }
 
     async fn complete_setup(
@@ -145,7 +159,9 @@ impl AuthPort for AuthService {
             .await
             .map_err(password_error)?;
         let txn = self.db.begin().await.map_err(db_error)?;
-        let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token)).await.map_err(db_error)?;
+        let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token))
+            .await
+            .map_err(db_error)?;
         let no_users = sea_orm::PaginatorTrait::count(
             <crate::db::entities::users::Entity as sea_orm::EntityTrait>::find(),
             &txn,
@@ -156,10 +172,17 @@ impl AuthPort for AuthService {
         if !(consumed && no_users) {
             return Err(ApiError::Forbidden);
         }
-        let user = repo::users::insert(&txn, name, email, hash, Role::Admin).await.map_err(db_error)?;
+        let user = repo::users::insert(&txn, name, email, hash, Role::Admin)
+            .await
+            .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
-        let auth = session::SessionAuth { user_id: user.id, version: user.session_version };
-        session::sign_in(session, auth).await.map_err(session_error)?;
+        let auth = session::SessionAuth {
+            user_id: user.id,
+            version: user.session_version,
+        };
+        session::sign_in(session, auth)
+            .await
+            .map_err(session_error)?;
         tracing::info!(user_id = user.id, "first admin created from the setup link");
         Ok((&user).into())
     }
@@ -178,7 +201,11 @@ pub async fn bootstrap(
             if let Some(error) = errors.first() {
                 anyhow::bail!(
                     "ADMIN_EMAIL/ADMIN_PASSWORD: {} {}",
-                    if error.field == "email" { "ADMIN_EMAIL" } else { "ADMIN_PASSWORD" },
+                    if error.field == "email" {
+                        "ADMIN_EMAIL"
+                    } else {
+                        "ADMIN_PASSWORD"
+                    },
                     error.message
                 );
             }
@@ -213,7 +240,10 @@ mod tests {
 
     #[test]
     fn token_hashes_are_stable_hex() {
-        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_ne!(random_token(), random_token());
     }
 }

@@ -40,9 +40,9 @@ impl AnyStore {
             sea_orm::DbBackend::Sqlite => {
                 AnyStore::Sqlite(SqliteStore::new(db.get_sqlite_connection_pool().clone()))
             }
-            sea_orm::DbBackend::Postgres => {
-                AnyStore::Postgres(PostgresStore::new(db.get_postgres_connection_pool().clone()))
-            }
+            sea_orm::DbBackend::Postgres => AnyStore::Postgres(PostgresStore::new(
+                db.get_postgres_connection_pool().clone(),
+            )),
             other => anyhow::bail!("unsupported database backend {other:?}"),
         };
         match &store {
@@ -96,18 +96,27 @@ impl SessionStore for AnyStore {
 }
 
 /// The session layer: HttpOnly, SameSite=Lax, Secure on https, expiring after inactivity.
-pub fn layer(store: AnyStore, secure: bool, inactivity_minutes: i64) -> SessionManagerLayer<AnyStore> {
+pub fn layer(
+    store: AnyStore,
+    secure: bool,
+    inactivity_minutes: i64,
+) -> SessionManagerLayer<AnyStore> {
     SessionManagerLayer::new(store)
         .with_name("orderline_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(inactivity_minutes)))
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            inactivity_minutes,
+        )))
 }
 
 /// Binds the session to a user, with a new session id (no fixation).
-pub async fn sign_in(session: &Session, auth: SessionAuth) -> Result<(), tower_sessions::session::Error> {
+pub async fn sign_in(
+    session: &Session,
+    auth: SessionAuth,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(AUTH_KEY, auth).await
 }

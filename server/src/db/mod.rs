@@ -34,9 +34,17 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
 
 /// The file behind a `sqlite://path?...` URL, if it names one.
 fn sqlite_file_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// Logs a database error and hides it from the client behind `ApiError::Internal`.
+pub fn db_error(error: sea_orm::DbErr) -> app::api::ApiError {
+    tracing::error!(%error, "database error");
+    app::api::ApiError::Internal
 }
 
 #[cfg(test)]
@@ -45,14 +53,11 @@ mod tests {
 
     #[test]
     fn sqlite_urls_name_their_file() {
-        assert_eq!(sqlite_file_path("sqlite://data/orderline.db?mode=rwc").as_deref(), Some("data/orderline.db"));
+        assert_eq!(
+            sqlite_file_path("sqlite://data/orderline.db?mode=rwc").as_deref(),
+            Some("data/orderline.db")
+        );
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://x/y"), None);
     }
-}
-
-/// Logs a database error and hides it from the client behind `ApiError::Internal`.
-pub fn db_error(error: sea_orm::DbErr) -> app::api::ApiError {
-    tracing::error!(%error, "database error");
-    app::api::ApiError::Internal
 }

@@ -72,6 +72,10 @@ pub async fn create(
     let order = validate_with_items(&input, check_items(request.items), orders.region)
         .map_err(ApiError::Validation)?;
     let created = orders.create(order).await?;
-    tracing::info!(order_id = created.id, token_id = token.id, "order created through the API");
+    tracing::info!(
+        order_id = created.id,
+        token_id = token.id,
+        "order created through the API"
+    );
     Ok((StatusCode::CREATED, Json(created)))
 }

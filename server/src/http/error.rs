@@ -42,7 +42,8 @@ pub fn code_of(error: &ApiError) -> &'static str {
 
 impl IntoResponse for JsonError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = Body {
             code: code_of(&self.0),
             message: self.0.to_string(),

@@ -15,7 +15,9 @@ pub struct Instance {
 impl Instance {
     /// A fresh instance id.
     pub fn new() -> Self {
-        Instance { id: uuid::Uuid::new_v4().to_string() }
+        Instance {
+            id: uuid::Uuid::new_v4().to_string(),
+        }
     }
 }
 

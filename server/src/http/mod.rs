@@ -56,7 +56,10 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
     Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/orders", post(api_orders::create))
-        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            post(server_fn_handler).get(server_fn_handler),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -68,7 +71,10 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
             origin::OriginPolicy::new(layers.public_origin),
             origin::check_origin,
         ))
-        .layer(axum::middleware::from_fn_with_state(resolver, session::resolve_user))
+        .layer(axum::middleware::from_fn_with_state(
+            resolver,
+            session::resolve_user,
+        ))
         .layer(session::layer(
             layers.store,
             layers.secure_cookies,

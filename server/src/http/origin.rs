@@ -25,7 +25,12 @@ impl OriginPolicy {
 }
 
 /// Whether a request with these headers may change state.
-pub fn allowed(origin: Option<&str>, sec_fetch_site: Option<&str>, host: Option<&str>, public_origin: &str) -> bool {
+pub fn allowed(
+    origin: Option<&str>,
+    sec_fetch_site: Option<&str>,
+    host: Option<&str>,
+    public_origin: &str,
+) -> bool {
     match origin {
         Some(origin) => {
             origin == public_origin
@@ -40,13 +45,25 @@ pub fn allowed(origin: Option<&str>, sec_fetch_site: Option<&str>, host: Option<
 }
 
 /// Middleware applying [`allowed`] to unsafe methods.
-pub async fn check_origin(State(policy): State<OriginPolicy>, request: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn check_origin(
+    State(policy): State<OriginPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if unsafe_method && !EXEMPT.contains(&request.uri().path()) {
         let headers = request.headers();
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let origin = text(header::ORIGIN.as_str());
-        if !allowed(origin, text("sec-fetch-site"), text(header::HOST.as_str()), &policy.public_origin) {
+        if !allowed(
+            origin,
+            text("sec-fetch-site"),
+            text(header::HOST.as_str()),
+            &policy.public_origin,
+        ) {
             tracing::warn!(path = %request.uri().path(), ?origin, "cross-site request refused");
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
@@ -62,15 +79,40 @@ mod tests {
 
     #[test]
     fn same_origin_requests_pass() {
-        assert!(allowed(Some(PUBLIC), Some("same-origin"), Some("internal:3000"), PUBLIC));
-        assert!(allowed(Some("http://127.0.0.1:3000"), None, Some("127.0.0.1:3000"), PUBLIC));
+        assert!(allowed(
+            Some(PUBLIC),
+            Some("same-origin"),
+            Some("internal:3000"),
+            PUBLIC
+        ));
+        assert!(allowed(
+            Some("http://127.0.0.1:3000"),
+            None,
+            Some("127.0.0.1:3000"),
+            PUBLIC
+        ));
     }
 
     #[test]
     fn cross_site_requests_are_refused() {
-        assert!(!allowed(Some("https://evil.example"), Some("cross-site"), Some("desk.example.com"), PUBLIC));
-        assert!(!allowed(None, Some("cross-site"), Some("desk.example.com"), PUBLIC));
-        assert!(!allowed(Some("null"), None, Some("desk.example.com"), PUBLIC));
+        assert!(!allowed(
+            Some("https://evil.example"),
+            Some("cross-site"),
+            Some("desk.example.com"),
+            PUBLIC
+        ));
+        assert!(!allowed(
+            None,
+            Some("cross-site"),
+            Some("desk.example.com"),
+            PUBLIC
+        ));
+        assert!(!allowed(
+            Some("null"),
+            None,
+            Some("desk.example.com"),
+            PUBLIC
+        ));
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<Csv
         return Err("the file is empty; the first line must name the columns".into());
     }
     if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
-        return Err(format!("unknown column {unknown:?}; known columns: {}", COLUMNS.join(", ")));
+        return Err(format!(
+            "unknown column {unknown:?}; known columns: {}",
+            COLUMNS.join(", ")
+        ));
     }
     if let Some(missing) = REQUIRED.iter().find(|c| !headers.iter().any(|h| h == *c)) {
         return Err(format!("the column {missing:?} is missing"));
@@ -85,7 +88,11 @@ pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<Csv
                 let errors = if record.len() != headers.len() {
                     vec![FieldError::new(
                         "row",
-                        format!("has {} fields, the header has {}", record.len(), headers.len()),
+                        format!(
+                            "has {} fields, the header has {}",
+                            record.len(),
+                            headers.len()
+                        ),
                     )]
                 } else {
                     Vec::new()
@@ -94,7 +101,11 @@ pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<Csv
             }
             Err(error) => {
                 let line = error.position().map_or(0, |p| p.line());
-                (line, OrderInput::default(), vec![FieldError::new("row", error.to_string())])
+                (
+                    line,
+                    OrderInput::default(),
+                    vec![FieldError::new("row", error.to_string())],
+                )
             }
         };
         if record_is_blank(&input) && errors.is_empty() {
@@ -105,7 +116,11 @@ pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<Csv
         } else {
             Err(std::mem::take(&mut errors))
         };
-        rows.push(CsvRow { line, input, result });
+        rows.push(CsvRow {
+            line,
+            input,
+            result,
+        });
     }
     Ok(rows)
 }
@@ -137,8 +152,12 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_columns_fail_the_file() {
-        assert!(parse_csv("number,custmer_name\n", FR).unwrap_err().contains("custmer_name"));
-        assert!(parse_csv("number,customer_name\n", FR).unwrap_err().contains("customer_phone"));
+        assert!(parse_csv("number,custmer_name\n", FR)
+            .unwrap_err()
+            .contains("custmer_name"));
+        assert!(parse_csv("number,customer_name\n", FR)
+            .unwrap_err()
+            .contains("customer_phone"));
     }
 
     #[test]

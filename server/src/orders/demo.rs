@@ -16,14 +16,30 @@ const LAST: [&str; 20] = [
     "Vincent", "Fournier",
 ];
 const STREETS: [&str; 12] = [
-    "rue de Rivoli", "boulevard Saint-Germain", "rue Oberkampf", "avenue de la République",
-    "rue du Faubourg Saint-Antoine", "rue de la Roquette", "rue des Martyrs", "avenue Parmentier",
-    "rue de Charonne", "boulevard Voltaire", "rue Mouffetard", "rue de Belleville",
+    "rue de Rivoli",
+    "boulevard Saint-Germain",
+    "rue Oberkampf",
+    "avenue de la République",
+    "rue du Faubourg Saint-Antoine",
+    "rue de la Roquette",
+    "rue des Martyrs",
+    "avenue Parmentier",
+    "rue de Charonne",
+    "boulevard Voltaire",
+    "rue Mouffetard",
+    "rue de Belleville",
 ];
 const MENU: [(&str, i64); 10] = [
-    ("Margherita", 1150), ("Regina", 1350), ("Quatre fromages", 1450), ("Calzone", 1390),
-    ("Salade César", 990), ("Tiramisu", 550), ("Panna cotta", 490), ("Coca-Cola 33cl", 250),
-    ("Eau pétillante 50cl", 220), ("Focaccia", 450),
+    ("Margherita", 1150),
+    ("Regina", 1350),
+    ("Quatre fromages", 1450),
+    ("Calzone", 1390),
+    ("Salade César", 990),
+    ("Tiramisu", 550),
+    ("Panna cotta", 490),
+    ("Coca-Cola 33cl", 250),
+    ("Eau pétillante 50cl", 220),
+    ("Focaccia", 450),
 ];
 const DRIVERS: [(&str, &str); 4] = [
     ("Karim Benali", "+33698765401"),
@@ -33,7 +49,12 @@ const DRIVERS: [(&str, &str); 4] = [
 ];
 
 /// `count` orders numbered from `first_number`, created over the hours before `now`.
-pub fn generate(count: u64, first_number: u64, now: DateTime<Utc>, seed: u64) -> Vec<(ValidOrder, DateTime<Utc>)> {
+pub fn generate(
+    count: u64,
+    first_number: u64,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> Vec<(ValidOrder, DateTime<Utc>)> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
         .map(|i| {
@@ -48,7 +69,11 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
     let items: Vec<OrderItem> = (0..rng.gen_range(1..=4))
         .map(|_| {
             let (name, price) = MENU[rng.gen_range(0..MENU.len())];
-            OrderItem { name: name.to_owned(), quantity: rng.gen_range(1..=3), unit_price_cents: price }
+            OrderItem {
+                name: name.to_owned(),
+                quantity: rng.gen_range(1..=3),
+                unit_price_cents: price,
+            }
         })
         .collect();
     let start = window_start(created.naive_utc(), rng.gen_range(1..=6));
@@ -57,7 +82,11 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
     ValidOrder {
         number: format!("D-{number}"),
         status,
-        customer_name: format!("{} {}", FIRST[rng.gen_range(0..20)], LAST[rng.gen_range(0..20)]),
+        customer_name: format!(
+            "{} {}",
+            FIRST[rng.gen_range(0..20)],
+            LAST[rng.gen_range(0..20)]
+        ),
         // French mobile ranges that libphonenumber accepts (06 0x-2x/4x-8x); unique enough for demos.
         customer_phone: format!(
             "+336{}{:07}",
@@ -73,7 +102,11 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
         window_start: Some(start),
         window_end: Some(start + Duration::minutes(30)),
         items,
-        notes: if rng.gen_bool(0.2) { "Code porte 4821B, 3e étage".into() } else { String::new() },
+        notes: if rng.gen_bool(0.2) {
+            "Code porte 4821B, 3e étage".into()
+        } else {
+            String::new()
+        },
         driver_name: driver.map(|(name, _)| name.to_owned()),
         driver_phone: driver.map(|(_, phone)| phone.to_owned()),
     }
@@ -82,7 +115,10 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
 /// A half-hour slot `half_hours` after `created`, rounded to the half hour.
 fn window_start(created: NaiveDateTime, half_hours: i64) -> NaiveDateTime {
     let base = created + Duration::minutes(30 * half_hours);
-    let rounded = base.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(base);
+    let rounded = base
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(base);
     rounded - Duration::minutes(i64::from(rounded.minute() % 30))
 }
 
@@ -96,7 +132,10 @@ mod tests {
         let orders = generate(50, 1001, Utc::now(), 7);
         assert_eq!(orders.len(), 50);
         for (order, _) in &orders {
-            assert_eq!(parse_e164(&order.customer_phone, phonenumber::country::Id::FR).as_deref(), Ok(order.customer_phone.as_str()));
+            assert_eq!(
+                parse_e164(&order.customer_phone, phonenumber::country::Id::FR).as_deref(),
+                Ok(order.customer_phone.as_str())
+            );
             assert!(order.total_cents() > 0);
             assert!(order.window_end > order.window_start);
         }

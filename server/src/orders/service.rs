@@ -34,10 +34,15 @@ impl OrdersService {
 
     /// Creates an order that was validated elsewhere (the JSON API), refusing a taken number.
     pub async fn create(&self, order: ValidOrder) -> Result<OrderDetail, ApiError> {
-        if repo::orders::number_taken(&self.db, &order.number, None).await.map_err(db_error)? {
+        if repo::orders::number_taken(&self.db, &order.number, None)
+            .await
+            .map_err(db_error)?
+        {
             return Err(number_taken());
         }
-        let model = repo::orders::insert(&self.db, &order).await.map_err(db_error)?;
+        let model = repo::orders::insert(&self.db, &order)
+            .await
+            .map_err(db_error)?;
         Ok(model.into())
     }
 
@@ -72,7 +77,10 @@ impl OrdersService {
 }
 
 fn number_taken() -> ApiError {
-    ApiError::Validation(vec![FieldError::new("number", "an order with this number already exists")])
+    ApiError::Validation(vec![FieldError::new(
+        "number",
+        "an order with this number already exists",
+    )])
 }
 
 fn report_row(row: &CsvRow) -> ImportRow {
@@ -129,10 +137,15 @@ impl OrdersPort for OrdersService {
             .await
             .map_err(db_error)?
             .ok_or(ApiError::NotFound)?;
-        if repo::orders::number_taken(&self.db, &order.number, Some(id)).await.map_err(db_error)? {
+        if repo::orders::number_taken(&self.db, &order.number, Some(id))
+            .await
+            .map_err(db_error)?
+        {
             return Err(number_taken());
         }
-        let model = repo::orders::update(&self.db, existing, &order).await.map_err(db_error)?;
+        let model = repo::orders::update(&self.db, existing, &order)
+            .await
+            .map_err(db_error)?;
         Ok(model.into())
     }
 
@@ -141,12 +154,20 @@ impl OrdersPort for OrdersService {
         for attempt in 0..100u64 {
             let batch = demo::generate(50, 1001 + attempt * 50, now, attempt);
             let numbers: Vec<String> = batch.iter().map(|(o, _)| o.number.clone()).collect();
-            if repo::orders::existing_numbers(&self.db, &numbers).await.map_err(db_error)?.is_empty() {
-                repo::orders::insert_many(&self.db, &batch).await.map_err(db_error)?;
+            if repo::orders::existing_numbers(&self.db, &numbers)
+                .await
+                .map_err(db_error)?
+                .is_empty()
+            {
+                repo::orders::insert_many(&self.db, &batch)
+                    .await
+                    .map_err(db_error)?;
                 return Ok(50);
             }
         }
-        Err(ApiError::Conflict("demo order numbers are all taken".into()))
+        Err(ApiError::Conflict(
+            "demo order numbers are all taken".into(),
+        ))
     }
 
     async fn preview_import(&self, csv: &str) -> Result<ImportReport, ApiError> {
@@ -166,11 +187,18 @@ impl OrdersPort for OrdersService {
                 Ok(_) => imported += 1,
                 Err(error) => {
                     tracing::warn!(line = row.line, %error, "import row not written");
-                    row.result = Err(vec![FieldError::new("row", "could not be saved (is the number already used?)")]);
+                    row.result = Err(vec![FieldError::new(
+                        "row",
+                        "could not be saved (is the number already used?)",
+                    )]);
                 }
             }
         }
-        tracing::info!(imported, refused = rows.len() as u64 - imported, "CSV import");
+        tracing::info!(
+            imported,
+            refused = rows.len() as u64 - imported,
+            "CSV import"
+        );
         Ok(ImportReport {
             rows: rows.iter().map(report_row).collect(),
             imported,

@@ -56,13 +56,16 @@ pub fn validate_with_items(
     };
 
     let number = input.number.trim().to_owned();
-    check("number", required(&number).and_then(|_| {
-        if number.len() > 40 || number.chars().any(char::is_whitespace) {
-            Err("must be at most 40 characters without spaces".into())
-        } else {
-            Ok(())
-        }
-    }));
+    check(
+        "number",
+        required(&number).and_then(|_| {
+            if number.len() > 40 || number.chars().any(char::is_whitespace) {
+                Err("must be at most 40 characters without spaces".into())
+            } else {
+                Ok(())
+            }
+        }),
+    );
     let status = match input.status.trim() {
         "" => Ok(OrderStatus::Pending),
         name => name.parse::<OrderStatus>().map_err(|_| {
@@ -71,10 +74,16 @@ pub fn validate_with_items(
         }),
     };
     let customer_name = input.customer_name.trim().to_owned();
-    check("customer_name", required(&customer_name).and_then(|_| max_len(&customer_name, 200)));
+    check(
+        "customer_name",
+        required(&customer_name).and_then(|_| max_len(&customer_name, 200)),
+    );
     let customer_phone = parse_phone(&input.customer_phone, region);
     let delivery_address = input.delivery_address.trim().to_owned();
-    check("delivery_address", required(&delivery_address).and_then(|_| max_len(&delivery_address, MAX_TEXT)));
+    check(
+        "delivery_address",
+        required(&delivery_address).and_then(|_| max_len(&delivery_address, MAX_TEXT)),
+    );
     let window_start = parse_datetime(&input.window_start);
     let window_end = parse_datetime(&input.window_end);
     if let (Ok(Some(start)), Ok(Some(end))) = (&window_start, &window_end) {
@@ -94,30 +103,41 @@ pub fn validate_with_items(
     };
 
     let status = status.map_err(|m| errors.push(FieldError::new("status", m)));
-    let customer_phone = customer_phone.map_err(|m| errors.push(FieldError::new("customer_phone", m)));
+    let customer_phone =
+        customer_phone.map_err(|m| errors.push(FieldError::new("customer_phone", m)));
     let window_start = window_start.map_err(|m| errors.push(FieldError::new("window_start", m)));
     let window_end = window_end.map_err(|m| errors.push(FieldError::new("window_end", m)));
     let items = items.map_err(|m| errors.push(FieldError::new("items", m)));
     let driver_phone = driver_phone.map_err(|m| errors.push(FieldError::new("driver_phone", m)));
 
-    match (status, customer_phone, window_start, window_end, items, driver_phone) {
-        (Ok(status), Ok(customer_phone), Ok(window_start), Ok(window_end), Ok(items), Ok(driver_phone))
-            if errors.is_empty() =>
-        {
-            Ok(ValidOrder {
-                number,
-                status,
-                customer_name,
-                customer_phone,
-                delivery_address,
-                window_start,
-                window_end,
-                items,
-                notes,
-                driver_name,
-                driver_phone,
-            })
-        }
+    match (
+        status,
+        customer_phone,
+        window_start,
+        window_end,
+        items,
+        driver_phone,
+    ) {
+        (
+            Ok(status),
+            Ok(customer_phone),
+            Ok(window_start),
+            Ok(window_end),
+            Ok(items),
+            Ok(driver_phone),
+        ) if errors.is_empty() => Ok(ValidOrder {
+            number,
+            status,
+            customer_name,
+            customer_phone,
+            delivery_address,
+            window_start,
+            window_end,
+            items,
+            notes,
+            driver_name,
+            driver_phone,
+        }),
         _ => Err(errors),
     }
 }
@@ -156,11 +176,16 @@ fn parse_datetime(value: &str) -> Result<Option<NaiveDateTime>, String> {
     if value.is_empty() {
         return Ok(None);
     }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-        .map(Some)
-        .ok_or_else(|| format!("{value:?} is not a date and time like 2026-11-27 18:00"))
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+    .map(Some)
+    .ok_or_else(|| format!("{value:?} is not a date and time like 2026-11-27 18:00"))
 }
 
 /// Checks items that arrived structured (quantity and price bounds, a name).
@@ -177,7 +202,9 @@ pub fn check_items(items: Vec<OrderItem>) -> Result<Vec<OrderItem>, String> {
             return Err(format!("item {n}: quantity must be between 1 and 10000"));
         }
         if !(0..=100_000_000).contains(&item.unit_price_cents) {
-            return Err(format!("item {n}: unit_price_cents must be between 0 and 100000000"));
+            return Err(format!(
+                "item {n}: unit_price_cents must be between 0 and 100000000"
+            ));
         }
     }
     Ok(items)
@@ -208,8 +235,10 @@ fn parse_item(line: &str) -> Result<OrderItem, String> {
     let unit_price_cents = parse_money(price.trim())
         .ok_or_else(|| format!("{:?} is not a price like 12.50", price.trim()))?;
     let left = left.trim();
-    let (quantity, name) = match left.split_once(|c: char| c == 'x' || c == 'X' || c == '×') {
-        Some((qty, name)) if !qty.trim().is_empty() && qty.trim().chars().all(|c| c.is_ascii_digit()) => {
+    let (quantity, name) = match left.split_once(['x', 'X', '×']) {
+        Some((qty, name))
+            if !qty.trim().is_empty() && qty.trim().chars().all(|c| c.is_ascii_digit()) =>
+        {
             let quantity = qty
                 .trim()
                 .parse::<u32>()
@@ -232,9 +261,15 @@ fn parse_item(line: &str) -> Result<OrderItem, String> {
 
 /// `12.50`, `12,5`, `12` into cents; negative or over a million refused.
 fn parse_money(text: &str) -> Option<i64> {
-    let text = text.trim().trim_start_matches(['€', '$', '£']).trim().replace(',', ".");
+    let text = text
+        .trim()
+        .trim_start_matches(['€', '$', '£'])
+        .trim()
+        .replace(',', ".");
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || fraction.len() > 2
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || fraction.len() > 2
         || !fraction.chars().all(|c| c.is_ascii_digit())
     {
         return None;
@@ -286,7 +321,13 @@ mod tests {
         bad.driver_phone = "abc".into();
         let errors = validate_input(&bad, FR).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        for field in ["customer_phone", "items", "window_end", "status", "driver_phone"] {
+        for field in [
+            "customer_phone",
+            "items",
+            "window_end",
+            "status",
+            "driver_phone",
+        ] {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
     }
@@ -294,8 +335,22 @@ mod tests {
     #[test]
     fn items_accept_common_spellings() {
         let items = parse_items("2x Pizza @12,5; Tiramisu @ 4.90").unwrap();
-        assert_eq!(items[0], OrderItem { name: "Pizza".into(), quantity: 2, unit_price_cents: 1250 });
-        assert_eq!(items[1], OrderItem { name: "Tiramisu".into(), quantity: 1, unit_price_cents: 490 });
+        assert_eq!(
+            items[0],
+            OrderItem {
+                name: "Pizza".into(),
+                quantity: 2,
+                unit_price_cents: 1250
+            }
+        );
+        assert_eq!(
+            items[1],
+            OrderItem {
+                name: "Tiramisu".into(),
+                quantity: 1,
+                unit_price_cents: 490
+            }
+        );
         assert!(parse_items("2 x Pizza @ 1.234").is_err());
         assert!(parse_items("").is_err());
     }

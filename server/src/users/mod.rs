@@ -2,7 +2,9 @@
 
 use crate::auth::password;
 use crate::db::{db_error, repo};
-use app::api::{ApiError, ApiTokenSummary, CreatedApiToken, FieldError, Role, SessionUser, UserSummary};
+use app::api::{
+    ApiError, ApiTokenSummary, CreatedApiToken, FieldError, Role, SessionUser, UserSummary,
+};
 use app::ports::UsersPort;
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
@@ -16,9 +18,15 @@ pub struct UsersService {
 /// The prefix of every API token, so leaked tokens are easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "ol_";
 
-async fn find_user(db: &DatabaseConnection, id: i64) -> Result<crate::db::entities::users::Model, ApiError> {
+async fn find_user(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<crate::db::entities::users::Model, ApiError> {
     let id = repo::row_id(id).ok_or(ApiError::NotFound)?;
-    repo::users::find_by_id(db, id).await.map_err(db_error)?.ok_or(ApiError::NotFound)
+    repo::users::find_by_id(db, id)
+        .await
+        .map_err(db_error)?
+        .ok_or(ApiError::NotFound)
 }
 
 fn hashing_error(error: password::PasswordError) -> ApiError {
@@ -42,9 +50,15 @@ impl UsersPort for UsersService {
     ) -> Result<UserSummary, ApiError> {
         let mut errors = crate::auth::check_new_account(name, email, password_text);
         if errors.iter().all(|e| e.field != "email")
-            && repo::users::find_by_email(&self.db, email).await.map_err(db_error)?.is_some()
+            && repo::users::find_by_email(&self.db, email)
+                .await
+                .map_err(db_error)?
+                .is_some()
         {
-            errors.push(FieldError::new("email", "an account with this email already exists"));
+            errors.push(FieldError::new(
+                "email",
+                "an account with this email already exists",
+            ));
         }
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
@@ -52,30 +66,40 @@ impl UsersPort for UsersService {
         let hash = password::hash(SecretString::from(password_text.to_owned()))
             .await
             .map_err(hashing_error)?;
-        let user = repo::users::insert(&self.db, name, email, hash, role).await.map_err(db_error)?;
+        let user = repo::users::insert(&self.db, name, email, hash, role)
+            .await
+            .map_err(db_error)?;
         tracing::info!(user_id = user.id, role = role.as_str(), "user created");
         Ok(user.into())
     }
 
     async fn reset_password(&self, id: i64, password_text: &str) -> Result<(), ApiError> {
         if let Err(message) = password::check_policy(password_text) {
-            return Err(ApiError::Validation(vec![FieldError::new("password", message)]));
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "password", message,
+            )]));
         }
         let user = find_user(&self.db, id).await?;
         let hash = password::hash(SecretString::from(password_text.to_owned()))
             .await
             .map_err(hashing_error)?;
-        repo::users::set_password(&self.db, user, hash).await.map_err(db_error)?;
+        repo::users::set_password(&self.db, user, hash)
+            .await
+            .map_err(db_error)?;
         tracing::info!(user_id = id, "password reset; the user's sessions ended");
         Ok(())
     }
 
     async fn set_active(&self, actor: &SessionUser, id: i64, active: bool) -> Result<(), ApiError> {
         if actor.id == id && !active {
-            return Err(ApiError::Conflict("you cannot deactivate your own account".into()));
+            return Err(ApiError::Conflict(
+                "you cannot deactivate your own account".into(),
+            ));
         }
         let user = find_user(&self.db, id).await?;
-        repo::users::set_active(&self.db, user, active).await.map_err(db_error)?;
+        repo::users::set_active(&self.db, user, active)
+            .await
+            .map_err(db_error)?;
         tracing::info!(user_id = id, active, "user activation changed");
         Ok(())
     }
@@ -85,9 +109,16 @@ impl UsersPort for UsersService {
         Ok(tokens.into_iter().map(Into::into).collect())
     }
 
-    async fn create_api_token(&self, actor: &SessionUser, name: &str) -> Result<CreatedApiToken, ApiError> {
+    async fn create_api_token(
+        &self,
+        actor: &SessionUser,
+        name: &str,
+    ) -> Result<CreatedApiToken, ApiError> {
         if name.trim().is_empty() {
-            return Err(ApiError::Validation(vec![FieldError::new("name", "is required")]));
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "name",
+                "is required",
+            )]));
         }
         let actor_id = repo::row_id(actor.id).ok_or(ApiError::Internal)?;
         let token = format!("{TOKEN_PREFIX}{}", crate::auth::random_token());
@@ -102,12 +133,18 @@ impl UsersPort for UsersService {
         .await
         .map_err(db_error)?;
         tracing::info!(token_id = model.id, "API token created");
-        Ok(CreatedApiToken { summary: model.into(), token })
+        Ok(CreatedApiToken {
+            summary: model.into(),
+            token,
+        })
     }
 
     async fn revoke_api_token(&self, id: i64) -> Result<(), ApiError> {
         let id = repo::row_id(id).ok_or(ApiError::NotFound)?;
-        if repo::api_tokens::revoke(&self.db, id).await.map_err(db_error)? {
+        if repo::api_tokens::revoke(&self.db, id)
+            .await
+            .map_err(db_error)?
+        {
             Ok(())
         } else {
             Err(ApiError::NotFound)

@@ -23,7 +23,9 @@ async fn test_database_url(dir: &std::path::Path) -> String {
     match std::env::var("ORDERLINE_TEST_PG_URL") {
         Ok(base) if !base.is_empty() => {
             let name = format!("ol_test_{}", uuid_like());
-            let admin = Database::connect(&base).await.expect("PostgreSQL reachable");
+            let admin = Database::connect(&base)
+                .await
+                .expect("PostgreSQL reachable");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
@@ -50,13 +52,16 @@ pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> Test
         site_addr: "127.0.0.1:0".parse().expect("address"),
         public_base_url: url::Url::parse("http://127.0.0.1").expect("url"),
         secret_key: test_key(),
-        bootstrap_admin: with_admin.then(|| (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned().into())),
+        bootstrap_admin: with_admin
+            .then(|| (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned().into())),
         default_region: phonenumber::country::Id::FR,
         trust_proxy_headers,
         session_inactivity_minutes: 60,
         data_dir: dir.path().to_path_buf(),
     };
-    let app = Application::build(config).await.expect("application builds");
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port);
     let setup_link = app.setup_link.clone();
     let db = app.db.clone();
@@ -84,7 +89,10 @@ pub async fn spawn_app() -> TestApp {
 /// A browser-like client for `address`: cookies kept, same-origin `Origin` header.
 pub fn client_for(address: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
-    headers.insert(ORIGIN, HeaderValue::from_str(address).expect("origin header"));
+    headers.insert(
+        ORIGIN,
+        HeaderValue::from_str(address).expect("origin header"),
+    );
     reqwest::Client::builder()
         .cookie_store(true)
         .default_headers(headers)
@@ -118,13 +126,26 @@ impl TestApp {
         self.call_with(&self.client, endpoint, form).await
     }
 
-    pub async fn login_with(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        self.call_with(client, "login", &[("email", email), ("password", password)]).await
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call_with(client, "login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn login_admin(&self) {
-        let response = self.login_with(&self.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        assert_eq!(response.status(), 200, "admin login: {}", response.text().await.unwrap_or_default());
+        let response = self
+            .login_with(&self.client, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "admin login: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     /// GETs a page as a browser (Accept: text/html) and returns status and body.
@@ -142,9 +163,22 @@ impl TestApp {
     /// Creates a staff account (as the signed-in admin) and returns a client signed in as it.
     pub async fn staff_client(&self, email: &str) -> reqwest::Client {
         let response = self
-            .call("users/create", &[("name", "Sam Staff"), ("email", email), ("password", "staff-password"), ("role", "staff")])
+            .call(
+                "users/create",
+                &[
+                    ("name", "Sam Staff"),
+                    ("email", email),
+                    ("password", "staff-password"),
+                    ("role", "staff"),
+                ],
+            )
             .await;
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            200,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
         let client = client_for(&self.address);
         let response = self.login_with(&client, email, "staff-password").await;
         assert_eq!(response.status(), 200);

@@ -2,6 +2,11 @@
 //! (SQLite in a temp dir, or a new PostgreSQL database when ORDERLINE_TEST_PG_URL is set) and
 //! talks HTTP to it like a browser or a shop system would. One binary for all of them.
 
+#![expect(
+    clippy::expect_used,
+    reason = "setup helpers panic when the test environment is broken"
+)]
+
 mod api_orders;
 mod auth;
 mod helpers;

@@ -10,7 +10,10 @@ fn order_form<'a>(number: &'a str, phone: &'a str) -> Vec<(&'static str, &'a str
         ("input[status]", "confirmed"),
         ("input[customer_name]", "Marie Curie"),
         ("input[customer_phone]", phone),
-        ("input[delivery_address]", "1 rue Pierre et Marie Curie, Paris"),
+        (
+            "input[delivery_address]",
+            "1 rue Pierre et Marie Curie, Paris",
+        ),
         ("input[window_start]", "2026-11-27T18:00"),
         ("input[window_end]", "2026-11-27T18:30"),
         ("input[items]", "2 x Margherita @ 12.50\n1 x Cola @ 2"),
@@ -24,13 +27,17 @@ fn order_form<'a>(number: &'a str, phone: &'a str) -> Vec<(&'static str, &'a str
 async fn an_order_is_created_with_its_phone_in_e164_and_shown() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let response = app.call("orders/save", &order_form("A-1", "06 12 34 56 78")).await;
+    let response = app
+        .call("orders/save", &order_form("A-1", "06 12 34 56 78"))
+        .await;
     assert_eq!(response.status(), 200);
     let order: serde_json::Value = response.json().await.unwrap();
     assert_eq!(order["customer_phone"], "+33612345678");
     assert_eq!(order["total_cents"], 2700);
 
-    let (status, page) = app.page(&app.client, &format!("/orders/{}", order["id"])).await;
+    let (status, page) = app
+        .page(&app.client, &format!("/orders/{}", order["id"]))
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("+33612345678") && page.contains("27.00") && page.contains("Margherita"));
 }
@@ -43,7 +50,9 @@ async fn an_invalid_phone_is_a_field_error_and_nothing_is_saved() {
     assert_eq!(response.status(), 422);
     let body = response.text().await.unwrap();
     assert!(body.contains("customer_phone"), "{body}");
-    let (_, total) = repo::orders::search(&app.db, &Default::default(), 1, 50).await.unwrap();
+    let (_, total) = repo::orders::search(&app.db, &Default::default(), 1, 50)
+        .await
+        .unwrap();
     assert_eq!(total, 0);
 }
 
@@ -51,8 +60,14 @@ async fn an_invalid_phone_is_a_field_error_and_nothing_is_saved() {
 async fn editing_keeps_the_id_and_refuses_a_taken_number() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let first: serde_json::Value = app.call("orders/save", &order_form("A-1", "0612345678")).await.json().await.unwrap();
-    app.call("orders/save", &order_form("A-2", "0612345679")).await;
+    let first: serde_json::Value = app
+        .call("orders/save", &order_form("A-1", "0612345678"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.call("orders/save", &order_form("A-2", "0612345679"))
+        .await;
     let id = first["id"].to_string();
 
     let mut form = order_form("A-1", "+33 7 81 23 45 67");
@@ -77,24 +92,65 @@ async fn search_by_phone_name_or_number_and_pagination_work() {
     for _ in 0..2 {
         assert_eq!(app.call("orders/demo-data", &[]).await.status(), 200);
     }
-    app.call("orders/save", &order_form("Z-9", "06 11 22 33 44")).await;
+    app.call("orders/save", &order_form("Z-9", "06 11 22 33 44"))
+        .await;
 
-    let page1: serde_json::Value = app.call("orders/list", &[("search", ""), ("page", "1")]).await.json().await.unwrap();
+    let page1: serde_json::Value = app
+        .call("orders/list", &[("search", ""), ("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page1["total"], 101);
     assert_eq!(page1["orders"].as_array().unwrap().len(), 50);
     assert_eq!(page1["orders"][0]["number"], "Z-9", "newest first");
-    let page3: serde_json::Value = app.call("orders/list", &[("search", ""), ("page", "3")]).await.json().await.unwrap();
+    let page3: serde_json::Value = app
+        .call("orders/list", &[("search", ""), ("page", "3")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page3["orders"].as_array().unwrap().len(), 1);
 
-    let by_phone: serde_json::Value = app.call("orders/list", &[("search", "06.11.22.33.44"), ("page", "1")]).await.json().await.unwrap();
+    let by_phone: serde_json::Value = app
+        .call(
+            "orders/list",
+            &[("search", "06.11.22.33.44"), ("page", "1")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(by_phone["total"], 1);
     assert_eq!(by_phone["orders"][0]["number"], "Z-9");
-    let by_name: serde_json::Value = app.call("orders/list", &[("search", "marie cur"), ("page", "1")]).await.json().await.unwrap();
+    let by_name: serde_json::Value = app
+        .call("orders/list", &[("search", "marie cur"), ("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(by_name["total"], 1);
-    let by_number: serde_json::Value = app.call("orders/list", &[("search", "D-10"), ("page", "1")]).await.json().await.unwrap();
+    let by_number: serde_json::Value = app
+        .call("orders/list", &[("search", "D-10"), ("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(by_number["total"].as_u64().unwrap() >= 10);
-    let by_status: serde_json::Value = app.call("orders/list", &[("search", ""), ("status", "confirmed"), ("page", "1")]).await.json().await.unwrap();
-    assert!(by_status["orders"].as_array().unwrap().iter().all(|o| o["status"] == "confirmed"));
+    let by_status: serde_json::Value = app
+        .call(
+            "orders/list",
+            &[("search", ""), ("status", "confirmed"), ("page", "1")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(by_status["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["status"] == "confirmed"));
 
     let (status, html) = app.page(&app.client, "/orders?page=2").await;
     assert_eq!(status, 200);
@@ -109,20 +165,42 @@ async fn csv_import_writes_good_rows_and_reports_the_bad_one() {
                C-1,Ann,06 12 34 56 78,1 rue A,1 x Pizza @ 10\n\
                C-2,Bob,not a phone,2 rue B,1 x Pizza @ 10\n\
                C-3,Cy,0612345679,3 rue C,2 x Cola @ 2\n";
-    let preview: serde_json::Value = app.call("orders/import-preview", &[("csv", csv)]).await.json().await.unwrap();
+    let preview: serde_json::Value = app
+        .call("orders/import-preview", &[("csv", csv)])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(preview["imported"], 0);
     assert_eq!(preview["rows"][1]["errors"][0]["field"], "customer_phone");
-    let (_, total) = repo::orders::search(&app.db, &Default::default(), 1, 50).await.unwrap();
+    let (_, total) = repo::orders::search(&app.db, &Default::default(), 1, 50)
+        .await
+        .unwrap();
     assert_eq!(total, 0, "a preview writes nothing");
 
-    let report: serde_json::Value = app.call("orders/import", &[("csv", csv)]).await.json().await.unwrap();
+    let report: serde_json::Value = app
+        .call("orders/import", &[("csv", csv)])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(report["imported"], 2);
     assert_eq!(report["rows"][1]["line"], 3);
     assert!(report["rows"][1]["errors"].as_array().unwrap().len() == 1);
 
-    let again: serde_json::Value = app.call("orders/import", &[("csv", csv)]).await.json().await.unwrap();
-    assert_eq!(again["imported"], 0, "numbers already imported are refused, not duplicated");
+    let again: serde_json::Value = app
+        .call("orders/import", &[("csv", csv)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["imported"], 0,
+        "numbers already imported are refused, not duplicated"
+    );
 
-    let bad_header = app.call("orders/import-preview", &[("csv", "numbr,name\n")]).await;
+    let bad_header = app
+        .call("orders/import-preview", &[("csv", "numbr,name\n")])
+        .await;
     assert_eq!(bad_header.status(), 400);
 }

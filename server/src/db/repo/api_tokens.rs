@@ -4,8 +4,8 @@ use crate::db::entities::api_tokens::{self, Entity as ApiTokens};
 use app::api::ApiTokenSummary;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 pub async fn insert(

@@ -34,7 +34,10 @@ fn condition(search: &Search) -> Condition {
             );
         }
         (None, Some(text)) => {
-            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             let part = format!("%{}%", escaped.to_lowercase());
             condition = condition.add(
                 Condition::any()
@@ -187,10 +190,11 @@ impl From<orders::Model> for OrderSummary {
 
 impl From<orders::Model> for OrderDetail {
     fn from(model: orders::Model) -> Self {
-        let items: Vec<OrderItem> = serde_json::from_value(model.items.clone()).unwrap_or_else(|e| {
-            tracing::error!(order_id = model.id, error = %e, "order items are not valid JSON");
-            Vec::new()
-        });
+        let items: Vec<OrderItem> =
+            serde_json::from_value(model.items.clone()).unwrap_or_else(|e| {
+                tracing::error!(order_id = model.id, error = %e, "order items are not valid JSON");
+                Vec::new()
+            });
         OrderDetail {
             id: i64::from(model.id),
             status: status_of(&model),

@@ -2,7 +2,9 @@
 
 use crate::db::entities::setup_tokens::{self, Entity as SetupTokens};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 /// Replaces any earlier token with this one.
 pub async fn replace(db: &impl ConnectionTrait, token_hash: String) -> Result<(), DbErr> {
