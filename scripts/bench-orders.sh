@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark: the server-rendered orders page, searched by phone, with 100,000 orders in SQLite.
+# Builds the release server, seeds a fresh database, signs in, and drives GET /orders?q=<phone>
+# with wrk (phones typed in national format, a different one per request). Prints wrk's latency
+# distribution. Usage: scripts/bench-orders.sh [ORDERS] [CONNECTIONS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ORDERS=${1:-100000}
+CONNECTIONS=${2:-4}
+SECONDS_=${3:-20}
+PORT=3200
+export PATH="$HOME/.cargo/bin:$PATH"
+
+command -v wrk >/dev/null || { sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq wrk >/dev/null; }
+cargo build --release -p server --bin orderline
+bin=target/release/orderline
+
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+export ORDERLINE_DATA_DIR="$work" DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
+export LEPTOS_SITE_ADDR="127.0.0.1:$PORT" PUBLIC_BASE_URL="http://127.0.0.1:$PORT"
+export ADMIN_EMAIL=bench@example.com ADMIN_PASSWORD=bench-password RUST_LOG=warn
+
+echo "seeding $ORDERS orders..."
+time "$bin" seed-bench "$ORDERS"
+"$bin" > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done
+
+curl -fs -c "$work/jar" -H "Origin: http://127.0.0.1:$PORT" \
+  -d "email=$ADMIN_EMAIL&password=$ADMIN_PASSWORD" "http://127.0.0.1:$PORT/api/login" >/dev/null
+cookie=$(awk '$6=="orderline_session"{print $6"="$7}' "$work/jar")
+
+# 500 real phones from the database, written as people type them: "06 12 34 56 78".
+sqlite3 "$work/bench.db" "select customer_phone from orders order by random() limit 500" |
+  sed -E 's/^\+33([0-9])([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})$/0\1+\2+\3+\4+\5/' > "$work/phones.txt"
+sample=$(head -n1 "$work/phones.txt")
+matches=$(curl -fs -b "$work/jar" -H "Accept: text/html" "http://127.0.0.1:$PORT/orders?q=$sample" | grep -c 'class="phone"' || true)
+echo "sanity: /orders?q=$sample renders $matches matching row(s)"
+[ "$matches" -ge 1 ] || { echo "the search found nothing: benchmark aborted" >&2; exit 1; }
+
+cat > "$work/search.lua" <<LUA
+local phones = {}
+for line in io.lines("$work/phones.txt") do phones[#phones + 1] = line end
+local i = 0
+wrk.headers["Cookie"] = "$cookie"
+wrk.headers["Accept"] = "text/html"
+request = function()
+  i = i % #phones + 1
+  return wrk.format("GET", "/orders?q=" .. phones[i])
+end
+LUA
+echo "wrk: $CONNECTIONS connections, 1 thread, ${SECONDS_}s, GET /orders?q=<phone> (server-rendered HTML)"
+wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s "$work/search.lua" "http://127.0.0.1:$PORT"
