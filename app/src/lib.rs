@@ -16,6 +16,7 @@ use crate::pages::{
     login::LoginPage,
     order::{OrderEditPage, OrderNewPage, OrderPage},
     orders::OrdersPage,
+    settings::SettingsPage,
     setup::SetupPage,
     tokens::TokensPage,
     users::UsersPage,
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("orders/:id/edit") view=OrderEditPage/>
                         <Route path=path!("admin/users") view=UsersPage/>
                         <Route path=path!("admin/api-tokens") view=TokensPage/>
+                        <Route path=path!("admin/settings") view=SettingsPage/>
                     </ParentRoute>
                 </Routes>
             </main>

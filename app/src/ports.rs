@@ -3,8 +3,9 @@
 //! (see the hexagonal-architecture project in the Leptos repository). Server-only.
 
 use crate::api::{
-    ApiError, ApiTokenSummary, CreatedApiToken, ImportReport, OrderDetail, OrderInput, OrderPage,
-    OrderStatus, Role, SessionUser, UserSummary,
+    ApiError, ApiTokenSummary, AuditEntry, ConnectionTest, CreatedApiToken, ImportReport,
+    OrderDetail, OrderInput, OrderPage, OrderStatus, Role, Section, SessionUser, SettingKey,
+    SettingView, UserSummary,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -95,12 +96,31 @@ pub trait UsersPort: Send + Sync {
     async fn revoke_api_token(&self, id: i64) -> Result<(), ApiError>;
 }
 
+/// Settings > Connections (admin only; the server functions check the role).
+#[async_trait::async_trait]
+pub trait SettingsPort: Send + Sync {
+    /// Every setting as the page shows it (secrets as hints only).
+    async fn list(&self) -> Result<Vec<SettingView>, ApiError>;
+    /// Validates and stores one value (an empty value clears optional keys); records the change.
+    async fn save(
+        &self,
+        actor: &SessionUser,
+        key: SettingKey,
+        value: &str,
+    ) -> Result<SettingView, ApiError>;
+    /// Recent changes, newest first.
+    async fn audit(&self) -> Result<Vec<AuditEntry>, ApiError>;
+    /// Runs a section's connection test with the current settings.
+    async fn test(&self, section: Section) -> Result<ConnectionTest, ApiError>;
+}
+
 /// The ports bundled for `provide_context`.
 #[derive(Clone)]
 pub struct Ports {
     pub auth: Arc<dyn AuthPort>,
     pub orders: Arc<dyn OrdersPort>,
     pub users: Arc<dyn UsersPort>,
+    pub settings: Arc<dyn SettingsPort>,
 }
 
 /// The ports of the running server, or an internal error when the context lacks them.

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The browser entry point: hydrates the server-rendered HTML into the interactive app.
 //! Everything else lives in the `app` crate; this crate only exists so the wasm build has its own `cdylib`.
 

@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
+mod m20261127_000002_settings;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261127_000001_foundation::Migration),
+            Box::new(m20261127_000002_settings::Migration),
+        ]
     }
 }

@@ -59,7 +59,15 @@ pub struct Config {
     /// Sessions end after this long without a request.
     pub session_inactivity_minutes: i64,
     pub data_dir: PathBuf,
+    /// `TWILIO_API_BASE_URL`, `OPENAI_REALTIME_URL`, `GEMINI_LIVE_URL`.
+    pub external_urls: crate::settings::ExternalUrls,
+    /// Settings pinned by their environment variables (validated).
+    pub setting_overrides: std::collections::BTreeMap<app::api::SettingKey, String>,
 }
+
+/// The default Gemini Live endpoint (v1beta BidiGenerateContent).
+pub const DEFAULT_GEMINI_LIVE_URL: &str =
+    "wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent";
 
 /// Reads a variable, treating an empty value as unset.
 fn var(name: &str) -> Option<String> {
@@ -134,7 +142,33 @@ impl Config {
             })?,
             None => 8 * 60,
         };
+        let external_urls = crate::settings::ExternalUrls {
+            twilio_api_base: service_url(
+                "TWILIO_API_BASE_URL",
+                "https://api.twilio.com",
+                &["http", "https"],
+            )?,
+            openai_realtime: service_url(
+                "OPENAI_REALTIME_URL",
+                "wss://api.openai.com/v1/realtime",
+                &["ws", "wss"],
+            )?,
+            gemini_live: service_url("GEMINI_LIVE_URL", DEFAULT_GEMINI_LIVE_URL, &["ws", "wss"])?,
+        };
+        let setting_overrides = crate::settings::service_env_overrides(var).map_err(|message| {
+            let (name, reason) = message
+                .split_once(' ')
+                .unwrap_or((message.as_str(), "is invalid"));
+            let name = app::api::SettingKey::ALL
+                .iter()
+                .filter_map(|k| k.env_var())
+                .find(|v| *v == name)
+                .unwrap_or("a setting variable");
+            invalid(name, reason.to_owned())
+        })?;
         Ok(Config {
+            external_urls,
+            setting_overrides,
             database_url,
             site_addr,
             public_base_url,
@@ -151,6 +185,19 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_base_url.scheme() == "https"
     }
+}
+
+/// A base URL of an external service, with one of the allowed schemes.
+fn service_url(name: &'static str, default: &str, schemes: &[&str]) -> Result<String, ConfigError> {
+    let value = var(name).unwrap_or_else(|| default.to_owned());
+    let url = url::Url::parse(&value).map_err(|e| invalid(name, e))?;
+    if !schemes.contains(&url.scheme()) {
+        return Err(invalid(
+            name,
+            format!("expected a {} URL", schemes.join(" or ")),
+        ));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// Parses `PUBLIC_BASE_URL`: an absolute http(s) URL, stored without a trailing slash.

@@ -7,6 +7,8 @@
 //! - `auth`: passwords, sessions, login rate limiting and the first-admin setup.
 //! - `orders`: parsing and validating orders, CSV import, demo data.
 //! - `users`: accounts and API tokens.
+//! - `settings`: Settings > Connections (typed keys, env > database > default, sealed secrets).
+//! - `twilio`, `providers`: clients of the external services (tests point their URLs at fakes).
 //! - `http`: the axum router, the error type, middleware and JSON endpoints.
 //! - `startup`: builds the application on a bound listener (tests use port 0).
 
@@ -16,5 +18,8 @@ pub mod db;
 pub mod http;
 pub mod orders;
 pub mod phone;
+pub mod providers;
+pub mod settings;
 pub mod startup;
+pub mod twilio;
 pub mod users;

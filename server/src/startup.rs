@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::db;
 use crate::http::{self, AppState, Instance, LayerConfig};
 use crate::orders::OrdersService;
+use crate::settings::{SettingsHandle, SettingsService};
 use crate::users::UsersService;
 use app::ports::Ports;
 use axum::Router;
@@ -25,6 +26,7 @@ pub struct Application {
     pub setup_link: Option<String>,
     pub db: DatabaseConnection,
     pub instance: Instance,
+    pub settings: SettingsHandle,
 }
 
 /// The Leptos options for the configured address, with the site files from the environment
@@ -53,6 +55,15 @@ impl Application {
         let store = AnyStore::for_database(&db).await?;
         store.spawn_expiry_task(std::time::Duration::from_secs(600));
 
+        let instance = Instance::new();
+        let (settings, settings_handle) = SettingsService::start(
+            db.clone(),
+            config.secret_key.clone(),
+            config.setting_overrides.clone(),
+            config.external_urls.clone(),
+            instance.id.clone(),
+        )
+        .await?;
         let listener = TcpListener::bind(config.site_addr).await?;
         let bound = listener.local_addr()?;
         let orders = OrdersService {
@@ -63,14 +74,15 @@ impl Application {
             auth: Arc::new(AuthService { db: db.clone() }),
             orders: Arc::new(orders.clone()),
             users: Arc::new(UsersService { db: db.clone() }),
+            settings: Arc::new(settings),
         };
-        let instance = Instance::new();
         let state = AppState {
             leptos_options: leptos_options(bound),
             db: db.clone(),
             ports,
             orders,
             instance: instance.clone(),
+            settings: settings_handle.clone(),
         };
         let layers = LayerConfig {
             store,
@@ -86,6 +98,7 @@ impl Application {
             setup_link,
             db,
             instance,
+            settings: settings_handle,
         })
     }
 

@@ -382,7 +382,14 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        ApiError::ServerFn(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr;
+        match value {
+            // Arguments that do not parse (an unknown setting key, a bad number) are the caller's fault.
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                ApiError::BadRequest(message)
+            }
+            other => ApiError::ServerFn(other.to_string()),
+        }
     }
 }
 

@@ -17,7 +17,12 @@ pub enum Section {
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 4] = [Section::Twilio, Section::OpenAi, Section::Gemini, Section::Agent];
+    pub const ALL: [Section; 4] = [
+        Section::Twilio,
+        Section::OpenAi,
+        Section::Gemini,
+        Section::Agent,
+    ];
 
     /// The heading shown on the page.
     pub fn title(self) -> &'static str {
@@ -43,9 +48,8 @@ pub enum SettingKind {
 
 macro_rules! setting_keys {
     ($( $variant:ident => $name:literal, $section:ident, $label:literal, $kind:expr, $env:expr; )*) => {
-        /// One operator-tunable value. Stored under [`SettingKey::as_str`]; never a free string.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        /// One operator-tunable value. Stored and sent as [`SettingKey::as_str`]; never a free string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum SettingKey { $( $variant, )* }
 
         impl SettingKey {
@@ -85,7 +89,10 @@ const AUDIO_FORMATS: &[(&str, &str)] = &[
     ("audio/pcm", "audio/pcm 24 kHz"),
 ];
 const PROVIDERS: &[(&str, &str)] = &[("openai", "OpenAI Realtime"), ("gemini", "Gemini Live")];
-const MACHINE: &[(&str, &str)] = &[("hang_up", "Hang up"), ("leave_message", "Leave a short message")];
+const MACHINE: &[(&str, &str)] = &[
+    ("hang_up", "Hang up"),
+    ("leave_message", "Leave a short message"),
+];
 
 setting_keys! {
     TwilioEnabled => "twilio_enabled", Twilio, "Enable Twilio", SettingKind::Switch, Some("ENABLE_TWILIO");
@@ -119,7 +126,10 @@ impl SettingKey {
 
     /// The keys of one section, in page order.
     pub fn in_section(section: Section) -> impl Iterator<Item = SettingKey> {
-        SettingKey::ALL.iter().copied().filter(move |key| key.section() == section)
+        SettingKey::ALL
+            .iter()
+            .copied()
+            .filter(move |key| key.section() == section)
     }
 }
 
@@ -131,6 +141,19 @@ impl FromStr for SettingKey {
             .copied()
             .find(|key| key.as_str() == s)
             .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+impl Serialize for SettingKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SettingKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -215,24 +238,60 @@ mod tests {
     fn the_issue_s_environment_variables_map_to_keys() {
         let env: Vec<&str> = SettingKey::ALL.iter().filter_map(|k| k.env_var()).collect();
         for var in [
-            "ENABLE_TWILIO", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER",
-            "TWILIO_MESSAGING_SERVICE_SID", "PUBLIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_REALTIME_MODEL",
-            "GEMINI_API_KEY", "GEMINI_LIVE_MODEL", "AGENT_PROVIDER",
+            "ENABLE_TWILIO",
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_PHONE_NUMBER",
+            "TWILIO_MESSAGING_SERVICE_SID",
+            "PUBLIC_BASE_URL",
+            "OPENAI_API_KEY",
+            "OPENAI_REALTIME_MODEL",
+            "GEMINI_API_KEY",
+            "GEMINI_LIVE_MODEL",
+            "AGENT_PROVIDER",
         ] {
             assert!(env.contains(&var), "{var}");
         }
     }
 
     #[test]
+    fn keys_travel_under_their_stored_names() {
+        let json = serde_json::to_string(&SettingKey::OpenAiVoice).unwrap();
+        assert_eq!(json, "\"openai_voice\"");
+        assert_eq!(
+            serde_json::from_str::<SettingKey>(&json).unwrap(),
+            SettingKey::OpenAiVoice
+        );
+        assert!(serde_json::from_str::<SettingKey>("\"open_ai_voice\"").is_err());
+    }
+
+    #[test]
     fn secrets_are_the_token_and_api_keys() {
-        let secrets: Vec<SettingKey> = SettingKey::ALL.iter().copied().filter(|k| k.is_secret()).collect();
-        assert_eq!(secrets, [SettingKey::TwilioAuthToken, SettingKey::OpenAiApiKey, SettingKey::GeminiApiKey]);
+        let secrets: Vec<SettingKey> = SettingKey::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.is_secret())
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                SettingKey::TwilioAuthToken,
+                SettingKey::OpenAiApiKey,
+                SettingKey::GeminiApiKey
+            ]
+        );
     }
 
     #[test]
     fn webhook_urls_follow_the_public_base_url() {
         let urls = webhook_urls("https://abc.ngrok.app/");
-        assert_eq!(urls[0], "https://abc.ngrok.app/api/v1/orders/{order_id}/twilio-voice");
-        assert_eq!(urls[2], "https://abc.ngrok.app/api/v1/orders/{order_id}/twilio-sms-status");
+        assert_eq!(
+            urls[0],
+            "https://abc.ngrok.app/api/v1/orders/{order_id}/twilio-voice"
+        );
+        assert_eq!(
+            urls[2],
+            "https://abc.ngrok.app/api/v1/orders/{order_id}/twilio-sms-status"
+        );
     }
 }

@@ -22,6 +22,7 @@ pub fn Header() -> impl IntoView {
                             <Show when=move || admin>
                                 <A href="/admin/users">"Users"</A>
                                 <A href="/admin/api-tokens">"API tokens"</A>
+                                <A href="/admin/settings">"Settings"</A>
                             </Show>
                         </nav>
                         <div class="account">

@@ -5,6 +5,7 @@ pub mod layout;
 pub mod login;
 pub mod order;
 pub mod orders;
+pub mod settings;
 pub mod setup;
 pub mod tokens;
 pub mod users;

@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod orders;
+pub mod settings;
 pub mod users;

@@ -26,6 +26,7 @@ pub struct AppState {
     pub ports: Ports,
     pub orders: OrdersService,
     pub instance: health::Instance,
+    pub settings: crate::settings::SettingsHandle,
 }
 
 pub use health::Instance;

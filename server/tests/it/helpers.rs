@@ -12,6 +12,7 @@ pub struct TestApp {
     pub setup_link: Option<String>,
     pub db: sea_orm::DatabaseConnection,
     pub instance_id: String,
+    pub settings: server::settings::SettingsHandle,
     _dir: tempfile::TempDir,
 }
 
@@ -45,9 +46,17 @@ fn uuid_like() -> String {
 
 /// Starts a server; `with_admin` creates the ADMIN_EMAIL admin at start.
 pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> TestApp {
+    spawn_app_configured(with_admin, |config| {
+        config.trust_proxy_headers = trust_proxy_headers
+    })
+    .await
+}
+
+/// Starts a server after `adjust` changed its configuration.
+pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = test_database_url(dir.path()).await;
-    let config = Config {
+    let mut config = Config {
         database_url,
         site_addr: "127.0.0.1:0".parse().expect("address"),
         public_base_url: url::Url::parse("http://127.0.0.1").expect("url"),
@@ -55,10 +64,17 @@ pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> Test
         bootstrap_admin: with_admin
             .then(|| (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned().into())),
         default_region: phonenumber::country::Id::FR,
-        trust_proxy_headers,
+        trust_proxy_headers: false,
         session_inactivity_minutes: 60,
         data_dir: dir.path().to_path_buf(),
+        external_urls: server::settings::ExternalUrls {
+            twilio_api_base: "http://127.0.0.1:9".into(),
+            openai_realtime: "ws://127.0.0.1:9/v1/realtime".into(),
+            gemini_live: "ws://127.0.0.1:9/gemini".into(),
+        },
+        setting_overrides: Default::default(),
     };
+    adjust(&mut config);
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -66,6 +82,7 @@ pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> Test
     let setup_link = app.setup_link.clone();
     let db = app.db.clone();
     let instance_id = app.instance.id.clone();
+    let settings = app.settings.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         client: client_for(&address),
@@ -73,6 +90,7 @@ pub async fn spawn_app_with(with_admin: bool, trust_proxy_headers: bool) -> Test
         setup_link,
         db,
         instance_id,
+        settings,
         _dir: dir,
     }
 }

@@ -9,6 +9,8 @@
 
 mod api_orders;
 mod auth;
+mod fakes;
 mod helpers;
 mod orders;
+mod settings;
 mod users;

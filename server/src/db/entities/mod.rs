@@ -4,5 +4,7 @@
 pub mod api_tokens;
 pub mod login_attempts;
 pub mod orders;
+pub mod settings;
+pub mod settings_audit;
 pub mod setup_tokens;
 pub mod users;

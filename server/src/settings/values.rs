@@ -1,0 +1,325 @@
+//! Defaults and validation of each [`SettingKey`], pure. Validation returns the normalized value
+//! to store, or the message shown under the field.
+
+use app::api::SettingKey;
+
+/// The OpenAI Realtime model used when none is configured (GA, not on the deprecation list).
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-realtime-2.1";
+/// The Gemini Live model used when none is configured (the stable native-audio Live model).
+pub const DEFAULT_GEMINI_MODEL: &str = "gemini-3.8-live";
+
+/// The placeholders an instructions or greeting template may use.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "customer_name",
+    "order_number",
+    "delivery_window",
+    "items",
+    "address",
+    "driver_name",
+    "business_name",
+];
+
+/// The compiled-in default of a key ("" means unset).
+pub fn default_value(key: SettingKey) -> &'static str {
+    match key {
+        SettingKey::TwilioEnabled => "false",
+        SettingKey::OpenAiModel => DEFAULT_OPENAI_MODEL,
+        SettingKey::OpenAiVoice => "marin",
+        SettingKey::OpenAiAudioFormat => "audio/pcmu",
+        SettingKey::GeminiModel => DEFAULT_GEMINI_MODEL,
+        SettingKey::GeminiVoice => "Puck",
+        SettingKey::AgentProvider => "openai",
+        SettingKey::AgentLanguage => "fr-FR",
+        SettingKey::BusinessName => "Orderline",
+        SettingKey::AgentGreeting => "Bonjour {customer_name}, ici {business_name}. Je vous appelle au sujet de votre commande {order_number}.",
+        SettingKey::AgentInstructions => "You are a friendly phone agent for {business_name}, a delivery business. You are calling {customer_name} about order {order_number}: {items}, to be delivered to {address} between {delivery_window} (driver: {driver_name}). Be brief and polite, answer questions about this order only, and end the call when the customer has no more questions.",
+        SettingKey::AgentMaxCallMinutes => "5",
+        SettingKey::AgentMachineBehaviour => "hang_up",
+        SettingKey::MaxConcurrentCalls => "10",
+        SettingKey::TwilioAccountSid
+        | SettingKey::TwilioAuthToken
+        | SettingKey::TwilioPhoneNumber
+        | SettingKey::TwilioMessagingServiceSid
+        | SettingKey::PublicBaseUrl
+        | SettingKey::OpenAiApiKey
+        | SettingKey::GeminiApiKey => "",
+    }
+}
+
+fn is_sid(value: &str, prefix: &str) -> bool {
+    value.len() == 34
+        && value.starts_with(prefix)
+        && value[2..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `+` then 2 to 15 digits, the first not 0 (ITU E.164).
+pub fn is_e164(value: &str) -> bool {
+    value.strip_prefix('+').is_some_and(|digits| {
+        (2..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn bounded_number(value: &str, min: u32, max: u32) -> Result<String, String> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .map(|n| n.to_string())
+        .ok_or_else(|| format!("must be a whole number from {min} to {max}"))
+}
+
+fn token_like(value: &str, what: &str) -> Result<String, String> {
+    if (16..=512).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "does not look like {what} (16 to 512 characters, no spaces)"
+        ))
+    }
+}
+
+fn name_like(value: &str) -> Result<String, String> {
+    if !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'))
+    {
+        Ok(value.to_owned())
+    } else {
+        Err("must be a name like gpt-realtime-2.1 (letters, digits, - _ . : /)".into())
+    }
+}
+
+/// Refuses `{placeholders}` the agent cannot fill.
+fn template(value: &str, max: usize) -> Result<String, String> {
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    let mut rest = value;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after.find('}').ok_or("has a { without its }")?;
+        let name = &after[..end];
+        if !PLACEHOLDERS.contains(&name) {
+            let known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            return Err(format!(
+                "{{{name}}} is not a placeholder; use {}",
+                known.join(", ")
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(value.to_owned())
+}
+
+/// The public base URL: https, or http only for a loopback host (local tests); no query.
+pub fn public_base_url(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value)
+        .map_err(|_| "must be an absolute URL like https://abc.ngrok.app".to_owned())?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(
+                "must start with https:// (Twilio only calls https; http is allowed for localhost)"
+                    .into(),
+            )
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query string or fragment".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn choice(key: SettingKey, value: &str) -> Result<String, String> {
+    let app::api::SettingKind::Choice(options) = key.kind() else {
+        return Err("is not a choice".into());
+    };
+    options
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(name, _)| (*name).to_owned())
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+            format!("must be one of {}", names.join(", "))
+        })
+}
+
+/// Validates and normalizes a value typed for `key`. An empty value clears optional keys.
+pub fn validate(key: SettingKey, raw: &str) -> Result<String, String> {
+    let value = if key.kind() == app::api::SettingKind::LongText {
+        raw.trim_end()
+    } else {
+        raw.trim()
+    };
+    let optional = matches!(
+        key,
+        SettingKey::TwilioAccountSid
+            | SettingKey::TwilioAuthToken
+            | SettingKey::TwilioPhoneNumber
+            | SettingKey::TwilioMessagingServiceSid
+            | SettingKey::PublicBaseUrl
+            | SettingKey::OpenAiApiKey
+            | SettingKey::GeminiApiKey
+    );
+    if value.is_empty() {
+        return if optional {
+            Ok(String::new())
+        } else {
+            Err("is required".into())
+        };
+    }
+    match key {
+        SettingKey::TwilioEnabled => parse_bool(value)
+            .map(|b| b.to_string())
+            .ok_or_else(|| "must be true or false".into()),
+        SettingKey::TwilioAccountSid => is_sid(value, "AC")
+            .then(|| value.to_owned())
+            .ok_or_else(|| "must be AC followed by 32 hexadecimal characters".into()),
+        SettingKey::TwilioMessagingServiceSid => is_sid(value, "MG")
+            .then(|| value.to_owned())
+            .ok_or_else(|| "must be MG followed by 32 hexadecimal characters".into()),
+        SettingKey::TwilioAuthToken => token_like(value, "a Twilio Auth Token"),
+        SettingKey::TwilioPhoneNumber => is_e164(value)
+            .then(|| value.to_owned())
+            .ok_or_else(|| "must be in E.164 format, e.g. +1234567890".into()),
+        SettingKey::PublicBaseUrl => public_base_url(value),
+        SettingKey::OpenAiApiKey => token_like(value, "an OpenAI API key"),
+        SettingKey::GeminiApiKey => token_like(value, "a Gemini API key"),
+        SettingKey::OpenAiModel
+        | SettingKey::GeminiModel
+        | SettingKey::OpenAiVoice
+        | SettingKey::GeminiVoice => name_like(value),
+        SettingKey::OpenAiAudioFormat
+        | SettingKey::AgentProvider
+        | SettingKey::AgentMachineBehaviour => choice(key, value),
+        SettingKey::AgentLanguage => {
+            let ok = value.len() <= 35
+                && value.split('-').enumerate().all(|(i, part)| {
+                    let len_ok = if i == 0 {
+                        (2..=3).contains(&part.len())
+                    } else {
+                        (2..=8).contains(&part.len())
+                    };
+                    len_ok && part.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+            ok.then(|| value.to_owned())
+                .ok_or_else(|| "must be a language tag like fr-FR or en".into())
+        }
+        SettingKey::BusinessName => (value.chars().count() <= 100)
+            .then(|| value.to_owned())
+            .ok_or_else(|| "must be at most 100 characters".into()),
+        SettingKey::AgentGreeting => template(value, 500),
+        SettingKey::AgentInstructions => template(value, 8000),
+        SettingKey::AgentMaxCallMinutes => bounded_number(value, 1, 60),
+        SettingKey::MaxConcurrentCalls => bounded_number(value, 1, 1000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SettingKey::*;
+
+    #[test]
+    fn sids_need_their_prefix_and_32_hex_characters() {
+        let sid = format!("AC{}", "a1".repeat(16));
+        assert_eq!(
+            validate(TwilioAccountSid, &format!(" {sid} ")),
+            Ok(sid.clone())
+        );
+        assert!(validate(TwilioAccountSid, &sid.replace("AC", "MG")).is_err());
+        assert!(validate(TwilioAccountSid, "AC123").is_err());
+        assert!(validate(TwilioMessagingServiceSid, &format!("MG{}", "0".repeat(32))).is_ok());
+        assert!(validate(TwilioMessagingServiceSid, &format!("MG{}", "z".repeat(32))).is_err());
+    }
+
+    #[test]
+    fn phone_numbers_must_be_e164() {
+        assert_eq!(
+            validate(TwilioPhoneNumber, "+1234567890"),
+            Ok("+1234567890".into())
+        );
+        for bad in [
+            "1234567890",
+            "+0123",
+            "+1 234 567",
+            "+1234567890123456",
+            "+",
+        ] {
+            assert!(validate(TwilioPhoneNumber, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_urls_must_be_https_except_on_loopback() {
+        assert_eq!(
+            validate(PublicBaseUrl, "https://abc.ngrok.app/"),
+            Ok("https://abc.ngrok.app".into())
+        );
+        assert_eq!(
+            validate(PublicBaseUrl, "http://127.0.0.1:3000"),
+            Ok("http://127.0.0.1:3000".into())
+        );
+        assert!(validate(PublicBaseUrl, "http://example.com").is_err());
+        assert!(validate(PublicBaseUrl, "https://x.example/?a=1").is_err());
+        assert!(validate(PublicBaseUrl, "not a url").is_err());
+    }
+
+    #[test]
+    fn templates_only_accept_known_placeholders() {
+        assert!(validate(
+            AgentInstructions,
+            "Call {customer_name} about {order_number}"
+        )
+        .is_ok());
+        let error = validate(AgentInstructions, "Hi {custmer_name}").unwrap_err();
+        assert!(
+            error.contains("{custmer_name}") && error.contains("{customer_name}"),
+            "{error}"
+        );
+        assert!(validate(AgentGreeting, "Hi {customer_name").is_err());
+    }
+
+    #[test]
+    fn switches_numbers_and_choices_are_normalized() {
+        assert_eq!(validate(TwilioEnabled, "ON"), Ok("true".into()));
+        assert!(validate(TwilioEnabled, "maybe").is_err());
+        assert_eq!(validate(MaxConcurrentCalls, " 12 "), Ok("12".into()));
+        assert!(validate(AgentMaxCallMinutes, "0").is_err());
+        assert!(validate(AgentProvider, "gemini").is_ok());
+        assert!(validate(AgentProvider, "skype").is_err());
+        assert!(validate(AgentLanguage, "fr-FR").is_ok());
+        assert!(validate(AgentLanguage, "français").is_err());
+    }
+
+    #[test]
+    fn optional_keys_clear_and_required_keys_refuse_empty() {
+        assert_eq!(validate(TwilioAuthToken, "  "), Ok(String::new()));
+        assert!(validate(OpenAiModel, "").is_err());
+    }
+
+    #[test]
+    fn every_default_is_itself_valid_or_empty() {
+        for key in SettingKey::ALL {
+            let default = default_value(*key);
+            if !default.is_empty() {
+                assert_eq!(validate(*key, default).as_deref(), Ok(default), "{key:?}");
+            }
+        }
+    }
+}

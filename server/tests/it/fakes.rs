@@ -1,0 +1,246 @@
+//! Fakes of the external services on loopback, speaking their documented wire formats
+//! (../shared/docs/protocols.md): Twilio REST (HTTP Basic, `.json` resources, error bodies with
+//! `code`/`message`), OpenAI Realtime (GA events) and Gemini Live (`setup`/`setupComplete`, errors
+//! as close frames). Each records what it received.
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const AUTH_TOKEN: &str = "fedcba9876543210fedcba9876543210";
+pub const OWNED_NUMBER: &str = "+15005550006";
+pub const OPENAI_KEY: &str = "sk-test-0123456789abcdef";
+pub const GEMINI_KEY: &str = "AIzaSyTest0123456789abcdef";
+
+/// A request the fake Twilio received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub username: String,
+}
+
+#[derive(Clone, Default)]
+pub struct Fake {
+    pub requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind fake");
+    let address = listener.local_addr().expect("fake address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("127.0.0.1:{}", address.port())
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
+    let body = json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status.as_u16()});
+    (status, Json(body)).into_response()
+}
+
+/// Checks Basic auth like Twilio: 401 with code 20003 unless the SID and token match.
+fn authorize(
+    fake: &Fake,
+    headers: &HeaderMap,
+    sid: &str,
+    path: &str,
+    query: &HashMap<String, String>,
+) -> Result<(), Response> {
+    let auth = basic_auth(headers);
+    fake.requests.lock().expect("lock").push(Recorded {
+        path: path.to_owned(),
+        query: query.clone(),
+        username: auth.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
+    });
+    match auth {
+        Some((user, password)) if user == sid && sid == ACCOUNT_SID && password == AUTH_TOKEN => {
+            Ok(())
+        }
+        _ => Err(twilio_error(
+            StatusCode::UNAUTHORIZED,
+            20003,
+            "Authenticate",
+        )),
+    }
+}
+
+async fn account(
+    State(fake): State<Fake>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(sid) = file.strip_suffix(".json") else {
+        return twilio_error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        );
+    };
+    if let Err(response) = authorize(
+        &fake,
+        &headers,
+        sid,
+        &format!("/2010-04-01/Accounts/{file}"),
+        &HashMap::new(),
+    ) {
+        return response;
+    }
+    Json(json!({"sid": sid, "friendly_name": "Orderline Test Account", "status": "active", "type": "Full",
+                "date_created": "Tue, 31 Aug 2010 20:36:28 +0000", "uri": format!("/2010-04-01/Accounts/{sid}.json")}))
+    .into_response()
+}
+
+async fn incoming(
+    State(fake): State<Fake>,
+    Path(sid): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json");
+    if let Err(response) = authorize(&fake, &headers, &sid, &path, &query) {
+        return response;
+    }
+    let wanted = query.get("PhoneNumber").cloned().unwrap_or_default();
+    let numbers: Vec<Value> = if wanted == OWNED_NUMBER {
+        vec![json!({"sid": "PN0123456789abcdef0123456789abcdef", "phone_number": OWNED_NUMBER})]
+    } else {
+        vec![]
+    };
+    Json(json!({"incoming_phone_numbers": numbers, "page": 0, "page_size": 50})).into_response()
+}
+
+/// Starts the fake Twilio REST API; returns its base URL and its request log.
+pub async fn twilio() -> (String, Fake) {
+    let fake = Fake::default();
+    let router = Router::new()
+        .route("/2010-04-01/Accounts/{file}", get(account))
+        .route(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+            get(incoming),
+        )
+        .with_state(fake.clone());
+    (format!("http://{}", serve(router).await), fake)
+}
+
+async fn openai_ws(
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {OPENAI_KEY}"))
+    {
+        let body = json!({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    }
+    let model = query.get("model").cloned().unwrap_or_default();
+    upgrade.on_upgrade(move |socket| openai_session(socket, model))
+}
+
+async fn openai_session(mut socket: WebSocket, model: String) {
+    let created = json!({"type": "session.created", "event_id": "event_1", "session": {"type": "realtime", "object": "realtime.session", "id": "sess_1", "model": model}});
+    if socket
+        .send(Message::Text(created.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    while let Some(Ok(Message::Text(text))) = socket.recv().await {
+        let Ok(event) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if event["type"] != "session.update" {
+            continue;
+        }
+        let reply = if model == "bad-model" {
+            json!({"type": "error", "event_id": "event_2", "error": {"type": "invalid_request_error", "code": "model_not_found", "message": "The model `bad-model` does not exist.", "param": null, "event_id": null}})
+        } else {
+            json!({"type": "session.updated", "event_id": "event_2", "session": {"type": "realtime", "model": model, "output_modalities": event["session"]["output_modalities"]}})
+        };
+        let _ = socket.send(Message::Text(reply.to_string().into())).await;
+    }
+}
+
+async fn gemini_ws(headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let key_ok = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()) == Some(GEMINI_KEY);
+    upgrade.on_upgrade(move |socket| gemini_session(socket, key_ok))
+}
+
+async fn close(mut socket: WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+async fn gemini_session(mut socket: WebSocket, key_ok: bool) {
+    let Some(Ok(Message::Text(text))) = socket.recv().await else {
+        return;
+    };
+    if !key_ok {
+        return close(
+            socket,
+            1008,
+            "API key not valid. Please pass a valid API key.",
+        )
+        .await;
+    }
+    let Ok(message) = serde_json::from_str::<Value>(&text) else {
+        return close(socket, 1007, "Invalid JSON payload received.").await;
+    };
+    let model = message["setup"]["model"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if !model.starts_with("models/") || model.ends_with("bad-model") {
+        return close(
+            socket,
+            1008,
+            &format!("{model} is not found for API version v1beta"),
+        )
+        .await;
+    }
+    // Gemini sends its JSON in binary frames.
+    let _ = socket
+        .send(Message::Binary(br#"{"setupComplete":{}}"#.to_vec().into()))
+        .await;
+    let _ = socket.recv().await;
+}
+
+/// Starts fake OpenAI Realtime and Gemini Live endpoints; returns their ws:// URLs.
+pub async fn realtime() -> (String, String) {
+    let router = Router::new().route("/v1/realtime", get(openai_ws)).route(
+        "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent",
+        get(gemini_ws),
+    );
+    let address = serve(router).await;
+    (
+        format!("ws://{address}/v1/realtime"),
+        format!("ws://{address}/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"),
+    )
+}
