@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { startFakeTwilio } from './fake-twilio';
 
 const root = path.resolve(__dirname, '..');
 export const TMP = path.join(__dirname, '.tmp');
@@ -14,6 +15,7 @@ export default async function globalSetup() {
   const binary = path.join(root, 'target', 'debug', 'orderline');
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo leptos build first`);
 
+  const twilio = await startFakeTwilio(3101);
   const server = spawn(binary, [], {
     cwd: root,
     env: {
@@ -25,6 +27,9 @@ export default async function globalSetup() {
       LEPTOS_SITE_PKG_DIR: 'pkg',
       PUBLIC_BASE_URL: 'http://127.0.0.1:3100',
       TRUST_PROXY_HEADERS: 'true',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:3101',
+      // Pinned by the environment, so the settings page shows it locked.
+      GEMINI_LIVE_MODEL: 'gemini-3.8-live',
       ADMIN_EMAIL: '',
       ADMIN_PASSWORD: '',
       RUST_LOG: 'info,sqlx=warn',
@@ -53,5 +58,6 @@ export default async function globalSetup() {
 
   return async () => {
     server.kill('SIGTERM');
+    twilio.close();
   };
 }

@@ -1,0 +1,34 @@
+// A fake Twilio REST API on loopback for the end-to-end run, speaking the documented wire format
+// (HTTP Basic with Account SID and Auth Token, `.json` resources, error bodies with code/message).
+import * as http from 'node:http';
+
+export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+export const AUTH_TOKEN = 'fedcba9876543210fedcba9876543210';
+export const OWNED_NUMBER = '+15005550006';
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function authError(res: http.ServerResponse) {
+  send(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+}
+
+export function startFakeTwilio(port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+    const [user, password] = auth.split(':');
+    const account = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})(\.json|\/IncomingPhoneNumbers\.json)$/);
+    if (!account) return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (user !== account[1] || user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);
+    if (account[2] === '.json') {
+      return send(res, 200, { sid: ACCOUNT_SID, friendly_name: 'Orderline Test Account', status: 'active', type: 'Full' });
+    }
+    const wanted = url.searchParams.get('PhoneNumber');
+    const numbers = wanted === OWNED_NUMBER ? [{ sid: 'PN0123456789abcdef0123456789abcdef', phone_number: OWNED_NUMBER }] : [];
+    return send(res, 200, { incoming_phone_numbers: numbers, page: 0, page_size: 50 });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
