@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
 mod m20261127_000002_settings;
+mod m20261127_000003_calls;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_settings::Migration),
+            Box::new(m20261127_000003_calls::Migration),
         ]
     }
 }

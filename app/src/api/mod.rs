@@ -2,8 +2,10 @@
 //! function or the JSON API. They derive serde only (never database traits); the server converts its
 //! entities into them next to its repositories.
 
+mod calls;
 mod settings;
 
+pub use calls::*;
 pub use settings::*;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -16,9 +16,68 @@ pub enum TwilioError {
         code: u32,
         message: String,
     },
-    /// No answer, or an answer that is not Twilio's JSON.
-    #[error("cannot reach Twilio: {0}")]
+    /// The connection could not be opened: the request was never sent (safe to retry).
+    #[error("cannot connect to Twilio: {0}")]
+    Connect(String),
+    /// The request may have been sent but no usable answer came back (not safe to retry a create).
+    #[error("no usable answer from Twilio: {0}")]
     Network(String),
+}
+
+impl TwilioError {
+    fn from_reqwest(error: reqwest::Error) -> Self {
+        if error.is_connect() {
+            TwilioError::Connect(error.without_url().to_string())
+        } else {
+            TwilioError::Network(error.without_url().to_string())
+        }
+    }
+}
+
+/// What `POST .../Calls.json` needs from us.
+#[derive(Debug, Clone)]
+pub struct CreateCall {
+    pub to: String,
+    pub from: String,
+    /// The voice webhook (TwiML on answer).
+    pub url: String,
+    pub status_callback: String,
+    /// `Enable` or `DetectMessageEnd`, or None for no answering-machine detection.
+    pub machine_detection: Option<&'static str>,
+    /// Seconds to let it ring.
+    pub timeout_seconds: u32,
+    /// Maximum call length in seconds.
+    pub time_limit_seconds: u32,
+}
+
+impl CreateCall {
+    /// The form fields, in the documented names; `StatusCallbackEvent` repeated per event.
+    pub fn form(&self) -> Vec<(&'static str, String)> {
+        let mut form = vec![
+            ("To", self.to.clone()),
+            ("From", self.from.clone()),
+            ("Url", self.url.clone()),
+            ("Method", "POST".to_owned()),
+            ("StatusCallback", self.status_callback.clone()),
+            ("StatusCallbackMethod", "POST".to_owned()),
+        ];
+        for event in ["initiated", "ringing", "answered", "completed"] {
+            form.push(("StatusCallbackEvent", event.to_owned()));
+        }
+        form.push(("Timeout", self.timeout_seconds.to_string()));
+        form.push(("TimeLimit", self.time_limit_seconds.to_string()));
+        if let Some(mode) = self.machine_detection {
+            form.push(("MachineDetection", mode.to_owned()));
+        }
+        form
+    }
+}
+
+/// The parts of a Call resource we keep.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct CallResource {
+    pub sid: String,
+    pub status: String,
 }
 
 /// Twilio's error body (`{"code":20003,"message":"Authenticate","more_info":...,"status":401}`).
@@ -102,8 +161,57 @@ impl TwilioClient {
             .timeout(Duration::from_secs(15))
             .send()
             .await
-            .map_err(|e| TwilioError::Network(e.without_url().to_string()))?;
+            .map_err(TwilioError::from_reqwest)?;
         parse(response).await
+    }
+
+    async fn post_form<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        form: &[(&str, String)],
+    ) -> Result<T, TwilioError> {
+        let response = self
+            .http
+            .post(url)
+            .form(form)
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .map_err(TwilioError::from_reqwest)?;
+        parse(response).await
+    }
+
+    /// `POST .../Calls.json`. Retried only when the connection could not be opened (the request
+    /// was never sent), so one click never makes two calls.
+    pub async fn create_call(&self, call: &CreateCall) -> Result<CallResource, TwilioError> {
+        let url = self.account_url("/Calls.json");
+        let form = call.form();
+        let mut attempt = 0;
+        loop {
+            match self.post_form(&url, &form).await {
+                Err(TwilioError::Connect(reason)) if attempt < 2 => {
+                    attempt += 1;
+                    tracing::warn!(attempt, %reason, "Twilio unreachable; retrying the call request");
+                    tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Ends a call: `Status=completed` (answered) or `canceled` (queued or ringing). Returns false
+    /// when Twilio says the call is already gone (404), which is not an error.
+    pub async fn end_call(&self, call_sid: &str, status: &str) -> Result<bool, TwilioError> {
+        let url = self.account_url(&format!("/Calls/{call_sid}.json"));
+        match self
+            .post_form::<CallResource>(&url, &[("Status", status.to_owned())])
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(TwilioError::Api { status: 404, .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// `GET /2010-04-01/Accounts/{AccountSid}.json`: checks the credentials.
@@ -151,4 +259,73 @@ async fn parse<T: serde::de::DeserializeOwned>(
             .and_then(|b| b.message)
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
     })
+}
+
+/// Twilio's error, in plain words for the person who pressed Call (with Twilio's code).
+pub fn explain(error: &TwilioError) -> String {
+    let TwilioError::Api { code, message, .. } = error else {
+        return error.to_string();
+    };
+    let words = match code {
+        21211 => "the number called is not a valid phone number",
+        21210 | 21212 => {
+            "the caller ID (the configured phone number) is not a valid or verified Twilio number"
+        }
+        21215 => "calls to this country are not allowed by the account's geographic permissions",
+        21219 | 21608 => "a trial account can only call verified numbers",
+        20003 => "Twilio refused the credentials (check the Account SID and Auth Token)",
+        20429 | 429 => "Twilio is rate limiting requests; try again in a moment",
+        10004 => "the account's limit of simultaneous calls is reached",
+        20404 => "Twilio does not know this resource",
+        _ => return format!("Twilio error {code}: {message}"),
+    };
+    format!("{words} (Twilio error {code}: {message})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: u32, message: &str) -> TwilioError {
+        TwilioError::Api {
+            status: 400,
+            code,
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn known_codes_are_explained_with_the_code_kept() {
+        let text = explain(&api(21211, "Invalid 'To' Phone Number"));
+        assert!(text.starts_with("the number called is not a valid phone number"));
+        assert!(text.contains("21211"));
+        assert!(explain(&api(21219, "x")).contains("verified numbers"));
+        assert!(explain(&api(10004, "x")).contains("simultaneous calls"));
+        assert_eq!(
+            explain(&api(99999, "Something new")),
+            "Twilio error 99999: Something new"
+        );
+    }
+
+    #[test]
+    fn the_create_form_repeats_status_callback_event() {
+        let call = CreateCall {
+            to: "+33612345678".into(),
+            from: "+15005550006".into(),
+            url: "https://d.example/api/v1/orders/1/twilio-voice".into(),
+            status_callback: "https://d.example/api/v1/orders/1/twilio-status".into(),
+            machine_detection: Some("Enable"),
+            timeout_seconds: 30,
+            time_limit_seconds: 300,
+        };
+        let form = call.form();
+        let events: Vec<&str> = form
+            .iter()
+            .filter(|(k, _)| *k == "StatusCallbackEvent")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(events, ["initiated", "ringing", "answered", "completed"]);
+        assert!(form.contains(&("MachineDetection", "Enable".to_owned())));
+        assert!(form.contains(&("Method", "POST".to_owned())));
+    }
 }

@@ -2,6 +2,8 @@
 //! migration; conversions to wire types live next to the repositories.
 
 pub mod api_tokens;
+pub mod call_events;
+pub mod calls;
 pub mod login_attempts;
 pub mod orders;
 pub mod settings;

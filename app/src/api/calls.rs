@@ -1,0 +1,230 @@
+//! Wire types of calls and the live status channel: the call status enum (parsed from Twilio's
+//! strings at the webhook edge), the call view shown on order pages, and [`StatusEvent`], the only
+//! thing the `/api/v1/live` WebSocket sends.
+
+use super::UnknownValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// Where a call is, in Twilio's terms. `Initiated` only exists as a status-callback event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallStatus {
+    Queued,
+    Initiated,
+    Ringing,
+    InProgress,
+    Completed,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+}
+
+impl CallStatus {
+    /// Every status.
+    pub const ALL: [CallStatus; 9] = [
+        CallStatus::Queued,
+        CallStatus::Initiated,
+        CallStatus::Ringing,
+        CallStatus::InProgress,
+        CallStatus::Completed,
+        CallStatus::Busy,
+        CallStatus::NoAnswer,
+        CallStatus::Failed,
+        CallStatus::Canceled,
+    ];
+
+    /// Twilio's name (`in-progress`, `no-answer`, ...), also stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Queued => "queued",
+            CallStatus::Initiated => "initiated",
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "in-progress",
+            CallStatus::Completed => "completed",
+            CallStatus::Busy => "busy",
+            CallStatus::NoAnswer => "no-answer",
+            CallStatus::Failed => "failed",
+            CallStatus::Canceled => "canceled",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CallStatus::Queued => "queued",
+            CallStatus::Initiated => "dialling",
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "in progress",
+            CallStatus::Completed => "completed",
+            CallStatus::Busy => "busy",
+            CallStatus::NoAnswer => "no answer",
+            CallStatus::Failed => "failed",
+            CallStatus::Canceled => "canceled",
+        }
+    }
+
+    /// Whether the call is over (no status can follow).
+    pub fn is_final(self) -> bool {
+        self.rank() == 4
+    }
+
+    /// Position in a call's life: queued 0, initiated 1, ringing 2, in-progress 3, any end 4.
+    pub fn rank(self) -> u8 {
+        match self {
+            CallStatus::Queued => 0,
+            CallStatus::Initiated => 1,
+            CallStatus::Ringing => 2,
+            CallStatus::InProgress => 3,
+            CallStatus::Completed
+            | CallStatus::Busy
+            | CallStatus::NoAnswer
+            | CallStatus::Failed
+            | CallStatus::Canceled => 4,
+        }
+    }
+}
+
+impl FromStr for CallStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CallStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+/// Who is called about an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    Customer,
+    Driver,
+}
+
+impl Recipient {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Customer => "customer",
+            Recipient::Driver => "driver",
+        }
+    }
+}
+
+impl FromStr for Recipient {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "customer" => Ok(Recipient::Customer),
+            "driver" => Ok(Recipient::Driver),
+            other => Err(UnknownValue(other.to_owned())),
+        }
+    }
+}
+
+/// The AI voice provider of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Openai,
+    Gemini,
+}
+
+impl Provider {
+    /// The stored name (also the `agent_provider` setting's values).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::Gemini => "gemini",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Openai => "OpenAI",
+            Provider::Gemini => "Gemini",
+        }
+    }
+}
+
+impl FromStr for Provider {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "openai" => Ok(Provider::Openai),
+            "gemini" => Ok(Provider::Gemini),
+            other => Err(UnknownValue(other.to_owned())),
+        }
+    }
+}
+
+/// One call as the order page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    pub id: i64,
+    pub order_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub placed_by: String,
+    pub recipient: Recipient,
+    pub to_number: String,
+    pub provider: Provider,
+    pub status: CallStatus,
+    pub duration_seconds: Option<i64>,
+    pub answered_by: Option<String>,
+    /// Why the call failed, in plain words (with Twilio's code when there is one).
+    pub failure_reason: Option<String>,
+}
+
+/// What the browser needs to offer the Call button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallReadiness {
+    /// Why calling is impossible now (Twilio disabled or not configured), or None.
+    pub blocked: Option<String>,
+    pub default_provider: Provider,
+}
+
+/// Everything `/api/v1/live` pushes. Both ends decode this same type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StatusEvent {
+    /// The calls that are not over yet; sent on connect and after the browser lagged behind.
+    Snapshot { calls: Vec<CallView> },
+    /// A call was created or changed.
+    CallChanged { call: CallView },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_use_twilio_s_names() {
+        for status in CallStatus::ALL {
+            assert_eq!(status.as_str().parse::<CallStatus>(), Ok(status));
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{}\"", status.as_str())
+            );
+        }
+        assert!("answered".parse::<CallStatus>().is_err());
+    }
+
+    #[test]
+    fn ends_are_final_and_rank_last() {
+        assert!(CallStatus::NoAnswer.is_final());
+        assert!(!CallStatus::InProgress.is_final());
+        assert!(CallStatus::Ringing.rank() > CallStatus::Initiated.rank());
+    }
+
+    #[test]
+    fn status_events_are_tagged() {
+        let json = serde_json::to_value(StatusEvent::Snapshot { calls: vec![] }).unwrap();
+        assert_eq!(json["type"], "snapshot");
+    }
+}

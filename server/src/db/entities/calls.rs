@@ -1,0 +1,37 @@
+//! `calls`: one row per outbound call; `last_sequence` is the highest status-callback
+//! `SequenceNumber` applied, so late or repeated callbacks are recognised.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "calls")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub order_id: i32,
+    pub placed_by: Option<i32>,
+    pub placed_by_name: String,
+    pub recipient: String,
+    pub to_number: String,
+    pub provider: String,
+    #[sea_orm(column_type = "Text")]
+    pub purpose: String,
+    pub status: String,
+    #[sea_orm(unique)]
+    pub call_sid: Option<String>,
+    pub last_sequence: i32,
+    pub duration_seconds: Option<i64>,
+    pub answered_by: Option<String>,
+    pub sip_response_code: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub failure_reason: Option<String>,
+    /// SHA-256 of the single-use Media Streams token; cleared when used.
+    pub media_token_hash: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
