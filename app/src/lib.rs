@@ -3,6 +3,7 @@
 //! port traits in `ports` (server-only), which the `server` crate implements.
 
 pub mod api;
+pub mod live;
 mod pages;
 pub mod server_fns;
 

@@ -3,9 +3,9 @@
 //! (see the hexagonal-architecture project in the Leptos repository). Server-only.
 
 use crate::api::{
-    ApiError, ApiTokenSummary, AuditEntry, ConnectionTest, CreatedApiToken, ImportReport,
-    OrderDetail, OrderInput, OrderPage, OrderStatus, Role, Section, SessionUser, SettingKey,
-    SettingView, UserSummary,
+    ApiError, ApiTokenSummary, AuditEntry, CallReadiness, CallView, ConnectionTest,
+    CreatedApiToken, ImportReport, OrderDetail, OrderInput, OrderPage, OrderStatus, Provider,
+    Recipient, Role, Section, SessionUser, SettingKey, SettingView, UserSummary,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -114,6 +114,26 @@ pub trait SettingsPort: Send + Sync {
     async fn test(&self, section: Section) -> Result<ConnectionTest, ApiError>;
 }
 
+/// Outbound calls (staff and admin).
+#[async_trait::async_trait]
+pub trait CallsPort: Send + Sync {
+    /// Whether calls can be placed now, and the default provider.
+    async fn readiness(&self) -> Result<CallReadiness, ApiError>;
+    /// Creates the call record, then asks Twilio to place the call.
+    async fn place(
+        &self,
+        actor: &SessionUser,
+        order_id: i64,
+        recipient: Recipient,
+        provider: Provider,
+        purpose: &str,
+    ) -> Result<CallView, ApiError>;
+    /// Asks Twilio to end a call (cancel while queued or ringing).
+    async fn hang_up(&self, call_id: i64) -> Result<CallView, ApiError>;
+    /// The calls of an order, newest first.
+    async fn for_order(&self, order_id: i64) -> Result<Vec<CallView>, ApiError>;
+}
+
 /// The ports bundled for `provide_context`.
 #[derive(Clone)]
 pub struct Ports {
@@ -121,6 +141,7 @@ pub struct Ports {
     pub orders: Arc<dyn OrdersPort>,
     pub users: Arc<dyn UsersPort>,
     pub settings: Arc<dyn SettingsPort>,
+    pub calls: Arc<dyn CallsPort>,
 }
 
 /// The ports of the running server, or an internal error when the context lacks them.

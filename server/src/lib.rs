@@ -8,18 +8,22 @@
 //! - `orders`: parsing and validating orders, CSV import, demo data.
 //! - `users`: accounts and API tokens.
 //! - `settings`: Settings > Connections (typed keys, env > database > default, sealed secrets).
+//! - `calls`, `webhooks`, `realtime`: outbound calls, Twilio's webhooks, the live status hub.
 //! - `twilio`, `providers`: clients of the external services (tests point their URLs at fakes).
 //! - `http`: the axum router, the error type, middleware and JSON endpoints.
 //! - `startup`: builds the application on a bound listener (tests use port 0).
 
 pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod db;
 pub mod http;
 pub mod orders;
 pub mod phone;
 pub mod providers;
+pub mod realtime;
 pub mod settings;
 pub mod startup;
 pub mod twilio;
 pub mod users;
+pub mod webhooks;

@@ -2,6 +2,7 @@
 //! the services into the router, and bind the listener (port 0 in tests).
 
 use crate::auth::{self, session::AnyStore, AuthService};
+use crate::calls::CallsService;
 use crate::config::Config;
 use crate::db;
 use crate::http::{self, AppState, Instance, LayerConfig};
@@ -70,11 +71,26 @@ impl Application {
             db: db.clone(),
             region: config.default_region,
         };
+        let hub = crate::realtime::Hub::new(db.clone());
+        let public_fallback = config
+            .public_base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
+        let calls = CallsService {
+            db: db.clone(),
+            settings: settings_handle.clone(),
+            hub: hub.clone(),
+            http: reqwest::Client::builder().build()?,
+            twilio_api_base: config.external_urls.twilio_api_base.clone(),
+            fallback_public_url: public_fallback.clone(),
+        };
         let ports = Ports {
             auth: Arc::new(AuthService { db: db.clone() }),
             orders: Arc::new(orders.clone()),
             users: Arc::new(UsersService { db: db.clone() }),
             settings: Arc::new(settings),
+            calls: Arc::new(calls),
         };
         let state = AppState {
             leptos_options: leptos_options(bound),
@@ -83,13 +99,18 @@ impl Application {
             orders,
             instance: instance.clone(),
             settings: settings_handle.clone(),
+            hub,
+            origin: crate::http::origin::OriginPolicy::new(
+                config.public_base_url.origin().ascii_serialization(),
+            ),
+            public_fallback: crate::http::PublicFallback(public_fallback),
+            status_lock: Arc::new(tokio::sync::Mutex::new(())),
         };
         let layers = LayerConfig {
             store,
             secure_cookies: config.secure_cookies(),
             session_inactivity_minutes: config.session_inactivity_minutes,
             trust_proxy_headers: config.trust_proxy_headers,
-            public_origin: config.public_base_url.origin().ascii_serialization(),
         };
         Ok(Application {
             listener,

@@ -342,6 +342,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("request refused: {0}")]
     BadRequest(String),
+    /// An external service (Twilio) refused or failed; the text says why in plain words.
+    #[error("{0}")]
+    Upstream(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     #[error("{0}")]
@@ -375,6 +378,7 @@ impl ApiError {
             ApiError::Validation(_) => 422,
             ApiError::Conflict(_) => 409,
             ApiError::BadRequest(_) => 400,
+            ApiError::Upstream(_) => 502,
             ApiError::Internal | ApiError::ServerFn(_) => 500,
         }
     }

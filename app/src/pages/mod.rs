@@ -1,5 +1,6 @@
 //! Pages, one module per screen. Components render signals; they never hold business rules.
 
+pub mod calls;
 pub mod import;
 pub mod layout;
 pub mod login;

@@ -3,6 +3,7 @@
 use crate::api::{
     field_message, format_cents, format_window, OrderDetail, OrderInput, OrderStatus,
 };
+use crate::pages::calls::OrderCalls;
 use crate::pages::layout::{action_error, ErrorPanel, FieldMessage};
 use crate::server_fns::orders::{get_order, SaveOrder};
 use leptos::prelude::*;
@@ -40,6 +41,7 @@ pub fn OrderPage() -> impl IntoView {
 
 #[component]
 fn OrderDetails(order: OrderDetail) -> impl IntoView {
+    let order_for_calls = order.clone();
     let driver = match (&order.driver_name, &order.driver_phone) {
         (Some(name), Some(phone)) => format!("{name} ({phone})"),
         (Some(name), None) => name.clone(),
@@ -82,10 +84,7 @@ fn OrderDetails(order: OrderDetail) -> impl IntoView {
                 <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{format_cents(order.total_cents)}</th></tr></tfoot>
             </table>
         </section>
-        <section class="panel">
-            <h2>"Calls and messages"</h2>
-            <p class="empty">"No calls or messages yet."</p>
-        </section>
+        <OrderCalls order=order_for_calls/>
     }
 }
 

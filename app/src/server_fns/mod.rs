@@ -2,6 +2,7 @@
 //! No business logic lives here (it is in the `server` crate behind the ports).
 
 pub mod auth;
+pub mod calls;
 pub mod orders;
 pub mod settings;
 pub mod users;

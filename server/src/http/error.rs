@@ -36,6 +36,7 @@ pub fn code_of(error: &ApiError) -> &'static str {
         ApiError::Validation(_) => "validation",
         ApiError::Conflict(_) => "conflict",
         ApiError::BadRequest(_) => "bad_request",
+        ApiError::Upstream(_) => "upstream",
         ApiError::Internal | ApiError::ServerFn(_) => "internal",
     }
 }

@@ -27,7 +27,17 @@ pub struct AppState {
     pub orders: OrdersService,
     pub instance: health::Instance,
     pub settings: crate::settings::SettingsHandle,
+    pub hub: crate::realtime::Hub,
+    pub origin: origin::OriginPolicy,
+    /// The server's own URL, used for Twilio URLs when no public base URL is configured.
+    pub public_fallback: PublicFallback,
+    /// Serializes status-callback writes (see `webhooks::status`).
+    pub status_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
+
+/// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).
+#[derive(Clone, Debug)]
+pub struct PublicFallback(pub String);
 
 pub use health::Instance;
 
@@ -37,7 +47,6 @@ pub struct LayerConfig {
     pub secure_cookies: bool,
     pub session_inactivity_minutes: i64,
     pub trust_proxy_headers: bool,
-    pub public_origin: String,
 }
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request) -> impl IntoResponse {
@@ -57,6 +66,8 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
     Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/orders", post(api_orders::create))
+        .route("/api/v1/live", get(crate::realtime::ws::live))
+        .merge(crate::webhooks::router())
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),
@@ -69,7 +80,7 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
-            origin::OriginPolicy::new(layers.public_origin),
+            state.origin.clone(),
             origin::check_origin,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -22,6 +22,16 @@ impl OriginPolicy {
     pub fn new(public_origin: String) -> Self {
         OriginPolicy { public_origin }
     }
+
+    /// [`allowed`] with this server's public origin.
+    pub fn allows(
+        &self,
+        origin: Option<&str>,
+        sec_fetch_site: Option<&str>,
+        host: Option<&str>,
+    ) -> bool {
+        allowed(origin, sec_fetch_site, host, &self.public_origin)
+    }
 }
 
 /// Whether a request with these headers may change state.

@@ -23,6 +23,7 @@ pub const GEMINI_KEY: &str = "AIzaSyTest0123456789abcdef";
 /// A request the fake Twilio received.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    pub form: Vec<(String, String)>,
     pub path: String,
     pub query: HashMap<String, String>,
     pub username: String,
@@ -71,6 +72,7 @@ fn authorize(
 ) -> Result<(), Response> {
     let auth = basic_auth(headers);
     fake.requests.lock().expect("lock").push(Recorded {
+        form: Vec::new(),
         path: path.to_owned(),
         query: query.clone(),
         username: auth.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
@@ -136,10 +138,14 @@ async fn incoming(
 pub async fn twilio() -> (String, Fake) {
     let fake = Fake::default();
     let router = Router::new()
-        .route("/2010-04-01/Accounts/{file}", get(account))
+        .route("/2010-04-01/Accounts/{sid}", get(account))
         .route(
             "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
             get(incoming),
+        )
+        .route(
+            "/2010-04-01/Accounts/{sid}/{*rest}",
+            axum::routing::post(post_calls),
         )
         .with_state(fake.clone());
     (format!("http://{}", serve(router).await), fake)
@@ -243,4 +249,82 @@ pub async fn realtime() -> (String, String) {
         format!("ws://{address}/v1/realtime"),
         format!("ws://{address}/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"),
     )
+}
+
+/// A number the fake refuses like Twilio refuses an invalid `To` (21211).
+pub const REFUSED_NUMBER: &str = "+33612345699";
+
+fn record_post(
+    fake: &Fake,
+    headers: &HeaderMap,
+    sid: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Response> {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let auth = basic_auth(headers);
+    fake.requests.lock().expect("lock").push(Recorded {
+        form: form.clone(),
+        path: path.to_owned(),
+        query: HashMap::new(),
+        username: auth.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
+    });
+    match auth {
+        Some((user, password)) if user == sid && sid == ACCOUNT_SID && password == AUTH_TOKEN => {
+            Ok(form)
+        }
+        _ => Err(twilio_error(
+            StatusCode::UNAUTHORIZED,
+            20003,
+            "Authenticate",
+        )),
+    }
+}
+
+/// `POST .../Calls.json` (create) or `POST .../Calls/{CallSid}.json` (update).
+async fn post_calls(
+    State(fake): State<Fake>,
+    Path((sid, rest)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let path = format!("/2010-04-01/Accounts/{sid}/{rest}");
+    let form = match record_post(&fake, &headers, &sid, &path, &body) {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if rest == "Calls.json" {
+        let to = field("To");
+        if to == REFUSED_NUMBER {
+            return twilio_error(StatusCode::BAD_REQUEST, 21211, "Invalid 'To' Phone Number");
+        }
+        let n = fake
+            .requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|r| r.path.ends_with("/Calls.json"))
+            .count();
+        let body = json!({"sid": format!("CA{n:032x}"), "account_sid": sid, "to": to, "status": "queued",
+                          "direction": "outbound-api", "duration": null, "answered_by": null, "api_version": "2010-04-01"});
+        return (StatusCode::CREATED, Json(body)).into_response();
+    }
+    match rest
+        .strip_prefix("Calls/")
+        .and_then(|f| f.strip_suffix(".json"))
+        .filter(|s| s.starts_with("CA"))
+    {
+        Some(call_sid) => Json(json!({"sid": call_sid, "status": field("Status")})).into_response(),
+        None => twilio_error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        ),
+    }
 }

@@ -9,6 +9,7 @@
 
 mod api_orders;
 mod auth;
+mod calls;
 mod fakes;
 mod helpers;
 mod orders;

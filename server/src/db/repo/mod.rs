@@ -1,6 +1,7 @@
 //! Query and mutation functions, one module per aggregate, plus the entity-to-DTO conversions.
 
 pub mod api_tokens;
+pub mod calls;
 pub mod login_attempts;
 pub mod orders;
 pub mod settings;

@@ -1,0 +1,143 @@
+//! The calls section of an order page: the Call button and its dialog, and the call log that
+//! updates live from `/api/v1/live`.
+
+use crate::api::{CallStatus, CallView, OrderDetail, Provider};
+use crate::live::{merged_calls, LiveCalls};
+use crate::pages::layout::action_error;
+use crate::server_fns::calls::{get_call_readiness, order_calls, HangUp, PlaceCall};
+use leptos::prelude::*;
+
+/// "Call" plus the order's calls.
+#[component]
+pub fn OrderCalls(order: OrderDetail) -> impl IntoView {
+    let order_id = order.id;
+    let live = expect_context::<LiveCalls>();
+    let place = ServerAction::<PlaceCall>::new();
+    let hang_up = ServerAction::<HangUp>::new();
+    let readiness = Resource::new(|| (), |_| get_call_readiness());
+    let loaded = Resource::new(
+        move || place.version().get(),
+        move |_| order_calls(order_id),
+    );
+    let open = RwSignal::new(false);
+
+    // A placed call appears at once (and then moves with the live events).
+    Effect::new(move |_| {
+        if let Some(Ok(call)) = place.value().get() {
+            live.merge(call);
+            open.set(false);
+        }
+    });
+    let has_driver = order.driver_phone.is_some();
+    let customer = StoredValue::new(format!(
+        "Customer, {} ({})",
+        order.customer_name, order.customer_phone
+    ));
+    let driver = StoredValue::new(format!(
+        "Driver, {} ({})",
+        order.driver_name.clone().unwrap_or_default(),
+        order.driver_phone.clone().unwrap_or_default()
+    ));
+
+    view! {
+        <section class="panel calls">
+            <div class="title-row">
+                <h2>"Calls"</h2>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let readiness = readiness.await.ok();
+                        let blocked = readiness.as_ref().and_then(|r| r.blocked.clone());
+                        let default = readiness.map_or(Provider::Openai, |r| r.default_provider);
+                        view! {
+                            <div class="actions">
+                                <button type="button" class="primary" disabled=blocked.is_some()
+                                    on:click=move |_| open.update(|o| *o = !*o)>"Call"</button>
+                                {blocked.map(|reason| view! { <span class="hint call-blocked">{reason}</span> })}
+                            </div>
+                            <Show when=move || open.get()>
+                                <ActionForm action=place attr:class="call-dialog" attr:aria-label="Place a call">
+                                    <input type="hidden" name="order_id" value=order_id/>
+                                    <fieldset>
+                                        <legend>"Recipient"</legend>
+                                        <label class="inline"><input type="radio" name="recipient" value="customer" checked/>{customer.get_value()}</label>
+                                        {has_driver.then(|| view! {
+                                            <label class="inline"><input type="radio" name="recipient" value="driver"/>{driver.get_value()}</label>
+                                        })}
+                                    </fieldset>
+                                    <label>"Provider"
+                                        <select name="provider">
+                                            <option value="openai" selected=default == Provider::Openai>"OpenAI Realtime"</option>
+                                            <option value="gemini" selected=default == Provider::Gemini>"Gemini Live"</option>
+                                        </select>
+                                    </label>
+                                    <label>"Purpose (added to the agent's instructions)"
+                                        <input name="purpose" placeholder="e.g. confirm the delivery time"/>
+                                    </label>
+                                    <button type="submit" class="primary">"Place call"</button>
+                                </ActionForm>
+                            </Show>
+                        }
+                    })}
+                </Suspense>
+            </div>
+            {action_error(place.value())}
+            {action_error(hang_up.value())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let loaded = loaded.await.unwrap_or_default();
+                    view! { <CallLog loaded order_id hang_up/> }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CallLog(loaded: Vec<CallView>, order_id: i64, hang_up: ServerAction<HangUp>) -> impl IntoView {
+    let live = expect_context::<LiveCalls>();
+    let calls = Memo::new(move |_| {
+        live.calls
+            .with(|map| merged_calls(loaded.clone(), map, order_id))
+    });
+    move || {
+        let calls = calls.get();
+        if calls.is_empty() {
+            return view! { <p class="empty">"No calls yet."</p> }.into_any();
+        }
+        view! {
+            <table class="call-log">
+                <thead><tr>
+                    <th>"Time"</th><th>"Placed by"</th><th>"Recipient"</th><th>"Provider"</th>
+                    <th>"Status"</th><th>"Duration"</th><th>"Answered by"</th><th>"Problem"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {calls.into_iter().map(|call| view! { <CallRow call hang_up/> }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn CallRow(call: CallView, hang_up: ServerAction<HangUp>) -> impl IntoView {
+    let live_call = !call.status.is_final();
+    let id = call.id;
+    view! {
+        <tr data-call-id=id>
+            <td>{call.created_at.format("%d %b %H:%M:%S").to_string()}</td>
+            <td>{call.placed_by}</td>
+            <td>{call.recipient.as_str()}" "<span class="phone">{call.to_number}</span></td>
+            <td>{call.provider.label()}</td>
+            <td><span class=format!("badge call-{}", call.status.as_str()) data-status=call.status.as_str()>{call.status.label()}</span></td>
+            <td class="duration">{call.duration_seconds.map(|s| format!("{s} s")).unwrap_or_default()}</td>
+            <td>{call.answered_by.unwrap_or_default()}</td>
+            <td class="failure">{call.failure_reason.unwrap_or_default()}</td>
+            <td>{live_call.then(|| view! {
+                <button type="button" on:click=move |_| { hang_up.dispatch(HangUp { call_id: id }); }>
+                    {if call.status == CallStatus::InProgress { "Hang up" } else { "Cancel" }}
+                </button>
+            })}</td>
+        </tr>
+    }
+}

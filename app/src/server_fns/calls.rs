@@ -1,0 +1,46 @@
+//! Calls: readiness, place, hang up, list (staff and admin).
+
+use crate::api::{ApiError, CallReadiness, CallView, Provider, Recipient};
+use leptos::prelude::*;
+
+/// Whether the Call button can be used, and the default provider.
+#[server(endpoint = "calls/readiness")]
+pub async fn get_call_readiness() -> Result<CallReadiness, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    require_user().await?;
+    with_status(ports()?.calls.readiness().await)
+}
+
+/// Places a call about an order.
+#[server(endpoint = "calls/place")]
+pub async fn place_call(
+    order_id: i64,
+    recipient: Recipient,
+    provider: Provider,
+    purpose: String,
+) -> Result<CallView, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    let actor = require_user().await?;
+    with_status(
+        ports()?
+            .calls
+            .place(&actor, order_id, recipient, provider, &purpose)
+            .await,
+    )
+}
+
+/// Ends a live call.
+#[server(endpoint = "calls/hang-up")]
+pub async fn hang_up(call_id: i64) -> Result<CallView, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    require_user().await?;
+    with_status(ports()?.calls.hang_up(call_id).await)
+}
+
+/// The calls of an order, newest first.
+#[server(endpoint = "calls/for-order")]
+pub async fn order_calls(order_id: i64) -> Result<Vec<CallView>, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    require_user().await?;
+    with_status(ports()?.calls.for_order(order_id).await)
+}

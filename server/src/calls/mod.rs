@@ -1,0 +1,8 @@
+//! Outbound calls: the status ordering rule (`status`) and the [`CallsService`] that implements
+//! the app's `CallsPort`: it records each call before asking Twilio, maps Twilio's refusals to
+//! plain words, enforces the simultaneous-call limit, and publishes every change to the hub.
+
+mod service;
+pub mod status;
+
+pub use service::{public_base_url, CallsService};

@@ -1,0 +1,283 @@
+//! [`CallsService`]: placing, ending and listing calls.
+
+use crate::db::{db_error, repo};
+use crate::realtime::Hub;
+use crate::settings::{EffectiveSettings, SettingsHandle};
+use crate::twilio::client::{explain, CreateCall};
+use crate::twilio::{TwilioClient, TwilioError};
+use app::api::{
+    ApiError, CallReadiness, CallStatus, CallView, FieldError, Provider, Recipient, SessionUser,
+    SettingKey,
+};
+use app::ports::CallsPort;
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+
+/// Calls through Twilio.
+#[derive(Clone)]
+pub struct CallsService {
+    pub db: DatabaseConnection,
+    pub settings: SettingsHandle,
+    pub hub: Hub,
+    pub http: reqwest::Client,
+    pub twilio_api_base: String,
+    /// Used when no public base URL setting exists (the server's own address).
+    pub fallback_public_url: String,
+}
+
+/// The public base URL Twilio reaches us at: the setting (env or database), else the server's own.
+pub fn public_base_url(settings: &EffectiveSettings, fallback: &str) -> String {
+    let configured = settings.get(SettingKey::PublicBaseUrl);
+    let url = if configured.is_empty() {
+        fallback
+    } else {
+        configured
+    };
+    url.trim_end_matches('/').to_owned()
+}
+
+/// Why calls cannot be placed with these settings, or None.
+fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
+    if !settings.twilio_enabled() {
+        return Some("Twilio is not enabled (Settings › Connections)".into());
+    }
+    let missing: Vec<&str> = [
+        SettingKey::TwilioAccountSid,
+        SettingKey::TwilioAuthToken,
+        SettingKey::TwilioPhoneNumber,
+    ]
+    .into_iter()
+    .filter(|key| settings.get(*key).is_empty())
+    .map(|key| key.label())
+    .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "Twilio is not configured: set {} in Settings › Connections",
+            missing.join(", ")
+        )
+    })
+}
+
+impl CallsService {
+    fn client(&self, settings: &EffectiveSettings) -> TwilioClient {
+        TwilioClient::new(
+            self.http.clone(),
+            &self.twilio_api_base,
+            settings.get(SettingKey::TwilioAccountSid),
+            SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
+        )
+    }
+
+    fn publish(&self, call: &crate::db::entities::calls::Model) -> CallView {
+        let view: CallView = call.clone().into();
+        self.hub.publish(view.clone());
+        view
+    }
+}
+
+#[async_trait::async_trait]
+impl CallsPort for CallsService {
+    async fn readiness(&self) -> Result<CallReadiness, ApiError> {
+        let settings = self.settings.current();
+        Ok(CallReadiness {
+            blocked: blocked_reason(&settings),
+            default_provider: settings
+                .get(SettingKey::AgentProvider)
+                .parse()
+                .unwrap_or(Provider::Openai),
+        })
+    }
+
+    async fn place(
+        &self,
+        actor: &SessionUser,
+        order_id: i64,
+        recipient: Recipient,
+        provider: Provider,
+        purpose: &str,
+    ) -> Result<CallView, ApiError> {
+        // The call keeps this snapshot: settings edited meanwhile apply to the next call.
+        let settings = self.settings.current();
+        if let Some(reason) = blocked_reason(&settings) {
+            return Err(ApiError::Conflict(reason));
+        }
+        let order_row = repo::row_id(order_id).ok_or(ApiError::NotFound)?;
+        let order = repo::orders::find(&self.db, order_row)
+            .await
+            .map_err(db_error)?
+            .ok_or(ApiError::NotFound)?;
+        let to_number = match recipient {
+            Recipient::Customer => order.customer_phone.clone(),
+            Recipient::Driver => order.driver_phone.clone().ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    "recipient",
+                    "this order has no driver phone",
+                )])
+            })?,
+        };
+        if purpose.chars().count() > 500 {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "purpose",
+                "must be at most 500 characters",
+            )]));
+        }
+        let limit: u64 = settings
+            .get(SettingKey::MaxConcurrentCalls)
+            .parse()
+            .unwrap_or(10);
+        let active = repo::calls::count_active(&self.db)
+            .await
+            .map_err(db_error)?;
+        if active >= limit {
+            return Err(ApiError::Conflict(format!(
+                "{active} calls are already in progress and the limit is {limit}; try again when one ends"
+            )));
+        }
+        let new_call = repo::calls::NewCall {
+            order_id: order_row,
+            placed_by: repo::row_id(actor.id),
+            placed_by_name: &actor.name,
+            recipient,
+            to_number: &to_number,
+            provider,
+            purpose: purpose.trim(),
+        };
+        let call = repo::calls::insert(&self.db, &new_call)
+            .await
+            .map_err(db_error)?;
+        self.publish(&call);
+
+        let base = public_base_url(&settings, &self.fallback_public_url);
+        let minutes: u32 = settings
+            .get(SettingKey::AgentMaxCallMinutes)
+            .parse()
+            .unwrap_or(5);
+        let request = CreateCall {
+            to: to_number,
+            from: settings.get(SettingKey::TwilioPhoneNumber).to_owned(),
+            url: format!("{base}/api/v1/orders/{order_row}/twilio-voice"),
+            status_callback: format!("{base}/api/v1/orders/{order_row}/twilio-status"),
+            machine_detection: Some(match settings.get(SettingKey::AgentMachineBehaviour) {
+                "leave_message" => "DetectMessageEnd",
+                _ => "Enable",
+            }),
+            timeout_seconds: 30,
+            time_limit_seconds: minutes * 60,
+        };
+        match self.client(&settings).create_call(&request).await {
+            Ok(created) => {
+                let call = repo::calls::set_sid(&self.db, call, &created.sid)
+                    .await
+                    .map_err(db_error)?;
+                tracing::info!(call_id = call.id, order_id, "call placed");
+                Ok(self.publish(&call))
+            }
+            Err(error) => {
+                let reason = match &error {
+                    TwilioError::Network(_) => {
+                        format!("{error}; the call may still be placed, watch its status")
+                    }
+                    _ => explain(&error),
+                };
+                tracing::warn!(call_id = call.id, %error, "Twilio refused the call");
+                let call = repo::calls::mark_failed(&self.db, call, &reason)
+                    .await
+                    .map_err(db_error)?;
+                self.publish(&call);
+                Err(ApiError::Upstream(reason))
+            }
+        }
+    }
+
+    async fn hang_up(&self, call_id: i64) -> Result<CallView, ApiError> {
+        let id = repo::row_id(call_id).ok_or(ApiError::NotFound)?;
+        let call = repo::calls::find(&self.db, id)
+            .await
+            .map_err(db_error)?
+            .ok_or(ApiError::NotFound)?;
+        let status: CallStatus = call.status.parse().unwrap_or(CallStatus::Failed);
+        let Some(sid) = call.call_sid.clone().filter(|_| !status.is_final()) else {
+            return Ok(call.into());
+        };
+        let end_as = if status.rank() < CallStatus::InProgress.rank() {
+            "canceled"
+        } else {
+            "completed"
+        };
+        let settings = self.settings.current();
+        match self.client(&settings).end_call(&sid, end_as).await {
+            Ok(true) => tracing::info!(call_id, end_as, "hang-up requested"),
+            Ok(false) => tracing::info!(call_id, "hang-up: Twilio says the call already ended"),
+            Err(error) => return Err(ApiError::Upstream(explain(&error))),
+        }
+        Ok(call.into())
+    }
+
+    async fn for_order(&self, order_id: i64) -> Result<Vec<CallView>, ApiError> {
+        let id = repo::row_id(order_id).ok_or(ApiError::NotFound)?;
+        let calls = repo::calls::for_order(&self.db, id)
+            .await
+            .map_err(db_error)?;
+        Ok(calls.into_iter().map(Into::into).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::resolve::Resolved;
+    use app::api::SettingSource;
+    use std::collections::BTreeMap;
+
+    fn settings(values: &[(SettingKey, &str)]) -> EffectiveSettings {
+        let map: BTreeMap<_, _> = values
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    Resolved {
+                        value: (*v).to_owned(),
+                        source: SettingSource::Database,
+                    },
+                )
+            })
+            .collect();
+        EffectiveSettings::new(map)
+    }
+
+    #[test]
+    fn calls_are_blocked_until_twilio_is_enabled_and_configured() {
+        assert!(blocked_reason(&settings(&[]))
+            .unwrap()
+            .contains("not enabled"));
+        let partial = settings(&[
+            (SettingKey::TwilioEnabled, "true"),
+            (SettingKey::TwilioAccountSid, "AC1"),
+        ]);
+        let reason = blocked_reason(&partial).unwrap();
+        assert!(
+            reason.contains("Auth Token") && reason.contains("Phone Number"),
+            "{reason}"
+        );
+        let ready = settings(&[
+            (SettingKey::TwilioEnabled, "true"),
+            (SettingKey::TwilioAccountSid, "AC1"),
+            (SettingKey::TwilioAuthToken, "t"),
+            (SettingKey::TwilioPhoneNumber, "+15005550006"),
+        ]);
+        assert_eq!(blocked_reason(&ready), None);
+    }
+
+    #[test]
+    fn the_public_url_falls_back_to_the_server_s_own() {
+        assert_eq!(
+            public_base_url(&settings(&[]), "http://127.0.0.1:3000/"),
+            "http://127.0.0.1:3000"
+        );
+        let set = settings(&[(SettingKey::PublicBaseUrl, "https://abc.ngrok.app")]);
+        assert_eq!(
+            public_base_url(&set, "http://127.0.0.1:3000"),
+            "https://abc.ngrok.app"
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Calls and their status events.
+
+use crate::db::entities::{call_events, calls, orders};
+use app::api::{CallStatus, CallView, Provider, Recipient};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+/// A call about to be placed.
+pub struct NewCall<'a> {
+    pub order_id: i32,
+    pub placed_by: Option<i32>,
+    pub placed_by_name: &'a str,
+    pub recipient: Recipient,
+    pub to_number: &'a str,
+    pub provider: Provider,
+    pub purpose: &'a str,
+}
+
+/// Inserts the call record in `queued` before Twilio is asked, and stamps the order's last contact.
+pub async fn insert(db: &DatabaseConnection, call: &NewCall<'_>) -> Result<calls::Model, DbErr> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let model = calls::ActiveModel {
+        order_id: Set(call.order_id),
+        placed_by: Set(call.placed_by),
+        placed_by_name: Set(call.placed_by_name.to_owned()),
+        recipient: Set(call.recipient.as_str().to_owned()),
+        to_number: Set(call.to_number.to_owned()),
+        provider: Set(call.provider.as_str().to_owned()),
+        purpose: Set(call.purpose.to_owned()),
+        status: Set(CallStatus::Queued.as_str().to_owned()),
+        call_sid: Set(None),
+        last_sequence: Set(-1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    orders::Entity::update_many()
+        .col_expr(orders::Column::LastContactAt, Expr::value(now))
+        .filter(orders::Column::Id.eq(call.order_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn find(db: &DatabaseConnection, id: i32) -> Result<Option<calls::Model>, DbErr> {
+    calls::Entity::find_by_id(id).one(db).await
+}
+
+/// The call with this Twilio SID on this order (a webhook must match both).
+pub async fn find_by_sid(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    call_sid: &str,
+) -> Result<Option<calls::Model>, DbErr> {
+    calls::Entity::find()
+        .filter(calls::Column::CallSid.eq(call_sid))
+        .filter(calls::Column::OrderId.eq(order_id))
+        .one(db)
+        .await
+}
+
+/// Stores the SID Twilio gave the call.
+pub async fn set_sid(
+    db: &DatabaseConnection,
+    call: calls::Model,
+    sid: &str,
+) -> Result<calls::Model, DbErr> {
+    let mut active: calls::ActiveModel = call.into();
+    active.call_sid = Set(Some(sid.to_owned()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await
+}
+
+/// Ends a call as `failed` with a reason (Twilio refused it, or it could not be sent).
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    call: calls::Model,
+    reason: &str,
+) -> Result<calls::Model, DbErr> {
+    let mut active: calls::ActiveModel = call.into();
+    active.status = Set(CallStatus::Failed.as_str().to_owned());
+    active.failure_reason = Set(Some(reason.to_owned()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await
+}
+
+/// Details a status callback may carry.
+#[derive(Debug, Clone, Default)]
+pub struct StatusDetails {
+    pub duration_seconds: Option<i64>,
+    pub answered_by: Option<String>,
+    pub sip_response_code: Option<i32>,
+    pub failure_reason: Option<String>,
+}
+
+/// Applies a status (already decided to be applied): records the event and updates the call.
+pub async fn apply_status(
+    db: &impl TransactionTrait,
+    call: calls::Model,
+    status: CallStatus,
+    sequence: i32,
+    at: DateTime<Utc>,
+    details: StatusDetails,
+) -> Result<calls::Model, DbErr> {
+    let txn = db.begin().await?;
+    call_events::ActiveModel {
+        call_id: Set(call.id),
+        status: Set(status.as_str().to_owned()),
+        sequence_number: Set(sequence),
+        at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut active: calls::ActiveModel = call.clone().into();
+    active.status = Set(status.as_str().to_owned());
+    active.last_sequence = Set(sequence);
+    active.updated_at = Set(Utc::now());
+    if details.duration_seconds.is_some() {
+        active.duration_seconds = Set(details.duration_seconds);
+    }
+    if details.answered_by.is_some() {
+        active.answered_by = Set(details.answered_by);
+    }
+    if details.sip_response_code.is_some() {
+        active.sip_response_code = Set(details.sip_response_code);
+    }
+    if details.failure_reason.is_some() {
+        active.failure_reason = Set(details.failure_reason);
+    }
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Records the answering-machine result of the voice webhook.
+pub async fn set_answered_by(
+    db: &DatabaseConnection,
+    call: calls::Model,
+    answered_by: &str,
+) -> Result<calls::Model, DbErr> {
+    let mut active: calls::ActiveModel = call.into();
+    active.answered_by = Set(Some(answered_by.to_owned()));
+    active.update(db).await
+}
+
+/// Stores the hash of a fresh single-use media token.
+pub async fn set_media_token(
+    db: &DatabaseConnection,
+    call: calls::Model,
+    token_hash: String,
+) -> Result<(), DbErr> {
+    let mut active: calls::ActiveModel = call.into();
+    active.media_token_hash = Set(Some(token_hash));
+    active.update(db).await.map(drop)
+}
+
+/// Uses up a media token: true when the call on this order had it (it is cleared, so it works once).
+pub async fn consume_media_token(
+    db: &DatabaseConnection,
+    order_id: i32,
+    call_id: i32,
+    token_hash: &str,
+) -> Result<bool, DbErr> {
+    let result = calls::Entity::update_many()
+        .col_expr(
+            calls::Column::MediaTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(calls::Column::Id.eq(call_id))
+        .filter(calls::Column::OrderId.eq(order_id))
+        .filter(calls::Column::MediaTokenHash.eq(token_hash))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The calls of an order, newest first.
+pub async fn for_order(db: &DatabaseConnection, order_id: i32) -> Result<Vec<calls::Model>, DbErr> {
+    calls::Entity::find()
+        .filter(calls::Column::OrderId.eq(order_id))
+        .order_by_desc(calls::Column::CreatedAt)
+        .order_by_desc(calls::Column::Id)
+        .all(db)
+        .await
+}
+
+fn not_final() -> sea_orm::Condition {
+    let finals: Vec<&str> = CallStatus::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    sea_orm::Condition::all().add(calls::Column::Status.is_not_in(finals))
+}
+
+/// Calls that are not over.
+pub async fn active(db: &DatabaseConnection) -> Result<Vec<calls::Model>, DbErr> {
+    calls::Entity::find()
+        .filter(not_final())
+        .order_by_desc(calls::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// How many calls are not over.
+pub async fn count_active(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    calls::Entity::find().filter(not_final()).count(db).await
+}
+
+impl From<calls::Model> for CallView {
+    fn from(call: calls::Model) -> Self {
+        CallView {
+            id: i64::from(call.id),
+            order_id: i64::from(call.order_id),
+            created_at: call.created_at,
+            updated_at: call.updated_at,
+            placed_by: call.placed_by_name,
+            recipient: call.recipient.parse().unwrap_or(Recipient::Customer),
+            to_number: call.to_number,
+            provider: call.provider.parse().unwrap_or(Provider::Openai),
+            status: call.status.parse().unwrap_or_else(|_| {
+                tracing::error!(call_id = call.id, status = %call.status, "unknown call status in database");
+                CallStatus::Failed
+            }),
+            duration_seconds: call.duration_seconds,
+            answered_by: call.answered_by,
+            failure_reason: call.failure_reason,
+        }
+    }
+}

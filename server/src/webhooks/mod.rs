@@ -1,0 +1,28 @@
+//! Twilio to us: the voice webhook (TwiML that connects a Media Stream), the call status
+//! callback, and the Media Streams WebSocket endpoint. Every HTTP webhook goes through the
+//! [`verify::VerifiedTwilio`] extractor (403 on a missing or wrong signature). No session auth here.
+
+mod media;
+mod status;
+pub mod verify;
+mod voice;
+
+use crate::http::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The webhook routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orders/{order_id}/twilio-voice", post(voice::voice))
+        .route(
+            "/api/v1/orders/{order_id}/twilio-status",
+            post(status::status),
+        )
+        .route("/api/v1/orders/{order_id}/twilio-media", get(media::media))
+}
+
+/// Reads a numeric order id from the path; anything else names no order (404).
+fn order_row(order_id: &str) -> Option<i32> {
+    order_id.parse().ok()
+}

@@ -1,0 +1,111 @@
+//! `POST /api/v1/orders/{order_id}/twilio-voice`: answers TwiML. A person gets a bidirectional
+//! Media Stream to our media endpoint, with the call id and a single-use token as `<Parameter>`s
+//! (Twilio drops query strings on Stream URLs); an answering machine gets the configured behaviour.
+
+use super::order_row;
+use super::verify::VerifiedTwilio;
+use crate::auth::{random_token, sha256_hex};
+use crate::calls::public_base_url;
+use crate::db::repo;
+use crate::http::AppState;
+use crate::twilio::twiml;
+use app::api::SettingKey;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// Whether Twilio's `AnsweredBy` names a machine.
+fn is_machine(answered_by: &str) -> bool {
+    answered_by.starts_with("machine") || answered_by == "fax"
+}
+
+/// The Stream URL for a public base URL: https gives wss, http (local tests) gives ws.
+pub fn stream_url(base: &str, order_id: i32) -> String {
+    let ws_base = if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_owned()
+    };
+    format!("{ws_base}/api/v1/orders/{order_id}/twilio-media")
+}
+
+/// The handler.
+pub async fn voice(
+    State(state): State<AppState>,
+    Path(order_id): Path<String>,
+    form: VerifiedTwilio,
+) -> Response {
+    let Some(order_id) = order_row(&order_id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(call_sid) = form.get("CallSid") else {
+        return (StatusCode::BAD_REQUEST, "CallSid is missing").into_response();
+    };
+    let call = match repo::calls::find_by_sid(&state.db, order_id, call_sid).await {
+        Ok(Some(call)) => call,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "voice webhook: database error");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let settings = state.settings.current();
+    if let Some(answered_by) = form.get("AnsweredBy").filter(|a| is_machine(a)) {
+        let call = repo::calls::set_answered_by(&state.db, call, answered_by).await;
+        if let Ok(call) = call {
+            state.hub.publish(call.into());
+        }
+        return xml(match settings.get(SettingKey::AgentMachineBehaviour) {
+            "leave_message" => {
+                let business = settings.get(SettingKey::BusinessName);
+                let message = format!("Hello, this is {business} calling about your order. We will try again later. Goodbye.");
+                twiml::say_and_hang_up(&message, settings.get(SettingKey::AgentLanguage))
+            }
+            _ => twiml::hang_up(),
+        });
+    }
+    let token = random_token();
+    let call_id = call.id;
+    if let Err(error) = repo::calls::set_media_token(&state.db, call, sha256_hex(&token)).await {
+        tracing::error!(%error, "voice webhook: cannot store the media token");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let base = public_base_url(&settings, &state.public_fallback.0);
+    let call_id_text = call_id.to_string();
+    xml(twiml::connect_stream(
+        &stream_url(&base, order_id),
+        &[("callId", &call_id_text), ("token", &token)],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stream_scheme_follows_the_public_url() {
+        assert_eq!(
+            stream_url("https://d.example", 7),
+            "wss://d.example/api/v1/orders/7/twilio-media"
+        );
+        assert_eq!(
+            stream_url("http://127.0.0.1:3000", 7),
+            "ws://127.0.0.1:3000/api/v1/orders/7/twilio-media"
+        );
+    }
+
+    #[test]
+    fn machines_and_faxes_are_not_people() {
+        assert!(is_machine("machine_start"));
+        assert!(is_machine("machine_end_beep"));
+        assert!(is_machine("fax"));
+        assert!(!is_machine("human"));
+        assert!(!is_machine("unknown"));
+    }
+}

@@ -1,0 +1,547 @@
+//! Outbound calls end to end against the fake Twilio: the exact REST request, signed status
+//! callbacks in and out of order, the live WebSocket events, the voice webhook's TwiML, the media
+//! endpoint's single-use token, refusals and limits.
+
+use crate::fakes;
+use crate::helpers::{spawn_app_configured, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use server::twilio::signature;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+struct CallApp {
+    app: TestApp,
+    fake: fakes::Fake,
+    cookie: String,
+}
+
+async fn save(app: &TestApp, key: &str, value: &str) {
+    let response = app
+        .call("settings/save", &[("key", key), ("value", value)])
+        .await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{key}: {}",
+        response.text().await.unwrap_or_default()
+    );
+}
+
+async fn call_app() -> CallApp {
+    let (base, fake) = fakes::twilio().await;
+    let app =
+        spawn_app_configured(true, |config| config.external_urls.twilio_api_base = base).await;
+    let login = app
+        .login_with(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (key, value) in [
+        ("twilio_enabled", "true"),
+        ("twilio_account_sid", fakes::ACCOUNT_SID),
+        ("twilio_auth_token", fakes::AUTH_TOKEN),
+        ("twilio_phone_number", fakes::OWNED_NUMBER),
+    ] {
+        save(&app, key, value).await;
+    }
+    let address = app.address.clone();
+    save(&app, "public_base_url", &address).await;
+    CallApp { app, fake, cookie }
+}
+
+async fn create_order(app: &TestApp, number: &str, phone: &str) -> i64 {
+    let form = [
+        ("input[number]", number),
+        ("input[customer_name]", "Marie Curie"),
+        ("input[customer_phone]", phone),
+        ("input[delivery_address]", "1 rue Curie, Paris"),
+        ("input[items]", "1 x Pizza @ 10"),
+    ];
+    let order: Value = app.call("orders/save", &form).await.json().await.unwrap();
+    order["id"].as_i64().unwrap()
+}
+
+type Live =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn live(c: &CallApp) -> Live {
+    let mut request = format!("{}/api/v1/live", c.app.address.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", c.cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", c.app.address.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("live socket");
+    socket
+}
+
+async fn next_event(socket: &mut Live) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("an event within 5 s");
+        if let Some(Ok(Message::Text(text))) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Posts a status callback signed the way Twilio signs it.
+async fn callback(
+    c: &CallApp,
+    order_id: i64,
+    params: &[(&str, &str)],
+    signature_override: Option<&str>,
+) -> u16 {
+    let path = format!("/api/v1/orders/{order_id}/twilio-status");
+    let url = format!("{}{path}", c.app.address);
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let signature = signature_override
+        .map(str::to_owned)
+        .unwrap_or_else(|| signature::sign(fakes::AUTH_TOKEN, &url, &owned));
+    reqwest::Client::new()
+        .post(&url)
+        .header("x-twilio-signature", signature)
+        .form(&owned)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn status_params<'a>(sid: &'a str, status: &'a str, sequence: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AccountSid", fakes::ACCOUNT_SID),
+        ("CallSid", sid),
+        ("CallStatus", status),
+        ("SequenceNumber", sequence),
+        ("CallbackSource", "call-progress-events"),
+        ("Direction", "outbound-api"),
+        ("ApiVersion", "2010-04-01"),
+        ("Timestamp", "Fri, 27 Nov 2026 14:00:00 +0000"),
+    ]
+}
+
+async fn place(c: &CallApp, order_id: i64) -> reqwest::Response {
+    let id = order_id.to_string();
+    c.app
+        .call(
+            "calls/place",
+            &[
+                ("order_id", &id),
+                ("recipient", "customer"),
+                ("provider", "openai"),
+                ("purpose", "confirm the time"),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_call_is_placed_with_the_documented_request_and_follows_callbacks_live() {
+    let c = call_app().await;
+    let order_id = create_order(&c.app, "K-1", "06 12 34 56 78").await;
+    let mut socket = live(&c).await;
+    assert_eq!(next_event(&mut socket).await["type"], "snapshot");
+
+    let response = place(&c, order_id).await;
+    assert_eq!(response.status(), 200);
+    let call: Value = response.json().await.unwrap();
+    assert_eq!(call["status"], "queued");
+
+    let request = c
+        .fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|r| r.path.ends_with("/Calls.json"))
+        .cloned()
+        .unwrap();
+    assert_eq!(request.username, fakes::ACCOUNT_SID);
+    let base = &c.app.address;
+    let expected: Vec<(String, String)> = [
+        ("To", "+33612345678".to_owned()),
+        ("From", fakes::OWNED_NUMBER.to_owned()),
+        (
+            "Url",
+            format!("{base}/api/v1/orders/{order_id}/twilio-voice"),
+        ),
+        ("Method", "POST".to_owned()),
+        (
+            "StatusCallback",
+            format!("{base}/api/v1/orders/{order_id}/twilio-status"),
+        ),
+        ("StatusCallbackMethod", "POST".to_owned()),
+        ("StatusCallbackEvent", "initiated".to_owned()),
+        ("StatusCallbackEvent", "ringing".to_owned()),
+        ("StatusCallbackEvent", "answered".to_owned()),
+        ("StatusCallbackEvent", "completed".to_owned()),
+        ("Timeout", "30".to_owned()),
+        ("TimeLimit", "300".to_owned()),
+        ("MachineDetection", "Enable".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(request.form, expected);
+
+    // The record is created first (queued, no SID), then gets its SID.
+    assert_eq!(next_event(&mut socket).await["call"]["status"], "queued");
+    next_event(&mut socket).await;
+    let calls: Vec<Value> = c
+        .app
+        .call("calls/for-order", &[("order_id", &order_id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = {
+        use sea_orm::EntityTrait;
+        let row = server::db::entities::calls::Entity::find_by_id(
+            calls[0]["id"].as_i64().unwrap() as i32
+        )
+        .one(&c.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+        row.call_sid.unwrap()
+    };
+
+    // Out of order and repeated: only newer sequence numbers that move forward count.
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "ringing", "1"), None).await,
+        204
+    );
+    assert_eq!(next_event(&mut socket).await["call"]["status"], "ringing");
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "initiated", "0"), None).await,
+        204
+    );
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "in-progress", "2"), None).await,
+        204
+    );
+    assert_eq!(
+        next_event(&mut socket).await["call"]["status"],
+        "in-progress"
+    );
+    let mut completed = status_params(&sid, "completed", "3");
+    completed.push(("CallDuration", "42"));
+    completed.push(("Duration", "1"));
+    completed.push(("AnsweredBy", "human"));
+    assert_eq!(callback(&c, order_id, &completed, None).await, 204);
+    let event = next_event(&mut socket).await;
+    assert_eq!(event["call"]["status"], "completed");
+    assert_eq!(event["call"]["duration_seconds"], 42);
+    assert_eq!(event["call"]["answered_by"], "human");
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "in-progress", "2"), None).await,
+        204,
+        "a repeat is a no-op"
+    );
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "ringing", "4"), None).await,
+        204,
+        "never leaves a final status"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), socket.next())
+            .await
+            .is_err(),
+        "ignored callbacks publish nothing"
+    );
+
+    let calls: Vec<Value> = c
+        .app
+        .call("calls/for-order", &[("order_id", &order_id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calls[0]["status"], "completed");
+    assert_eq!(calls[0]["duration_seconds"], 42);
+    let (_, page) = c.app.page(&c.app.client, "/orders").await;
+    assert!(
+        !page.contains(">—<") || page.contains("K-1"),
+        "last contact is stamped"
+    );
+}
+
+#[tokio::test]
+async fn forged_unsigned_unknown_and_malformed_callbacks_are_refused() {
+    let c = call_app().await;
+    let order_id = create_order(&c.app, "K-2", "06 12 34 56 78").await;
+    assert_eq!(place(&c, order_id).await.status(), 200);
+    let sid = format!("CA{:032x}", 1);
+    assert_eq!(
+        callback(
+            &c,
+            order_id,
+            &status_params(&sid, "ringing", "1"),
+            Some("bm90IHRoZSBzaWduYXR1cmU=")
+        )
+        .await,
+        403
+    );
+    let unsigned = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/orders/{order_id}/twilio-status",
+            c.app.address
+        ))
+        .form(&status_params(&sid, "ringing", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let calls: Vec<Value> = c
+        .app
+        .call("calls/for-order", &[("order_id", &order_id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        calls[0]["status"], "queued",
+        "a forged callback changes nothing"
+    );
+
+    assert_eq!(
+        callback(
+            &c,
+            order_id,
+            &status_params("CA00000000000000000000000000000999", "ringing", "1"),
+            None
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        callback(
+            &c,
+            order_id + 1000,
+            &status_params(&sid, "ringing", "1"),
+            None
+        )
+        .await,
+        404,
+        "the call must belong to the order"
+    );
+    assert_eq!(
+        callback(
+            &c,
+            order_id,
+            &[("CallSid", sid.as_str()), ("SequenceNumber", "1")],
+            None
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        callback(&c, order_id, &status_params(&sid, "answered", "1"), None).await,
+        400,
+        "unknown status"
+    );
+}
+
+#[tokio::test]
+async fn the_voice_webhook_connects_a_stream_whose_token_works_once() {
+    let c = call_app().await;
+    let order_id = create_order(&c.app, "K-3", "06 12 34 56 78").await;
+    assert_eq!(place(&c, order_id).await.status(), 200);
+    let sid = format!("CA{:032x}", 1);
+    let url = format!("{}/api/v1/orders/{order_id}/twilio-voice", c.app.address);
+    let params = vec![
+        ("CallSid".to_owned(), sid.clone()),
+        ("CallStatus".to_owned(), "in-progress".to_owned()),
+        ("AnsweredBy".to_owned(), "human".to_owned()),
+    ];
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header(
+            "x-twilio-signature",
+            signature::sign(fakes::AUTH_TOKEN, &url, &params),
+        )
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/xml"));
+    let twiml = response.text().await.unwrap();
+    let stream_url = format!(
+        "{}/api/v1/orders/{order_id}/twilio-media",
+        c.app.address.replace("http://", "ws://")
+    );
+    assert!(
+        twiml.contains(&format!(r#"<Connect><Stream url="{stream_url}">"#)),
+        "{twiml}"
+    );
+    let token = twiml
+        .split(r#"name="token" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let call_id = twiml
+        .split(r#"name="callId" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let start = |token: &str| {
+        format!(
+            r#"{{"event":"start","sequenceNumber":"1","start":{{"accountSid":"{}","streamSid":"MZ1","callSid":"{sid}","tracks":["inbound"],"mediaFormat":{{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"customParameters":{{"callId":"{call_id}","token":"{token}"}}}},"streamSid":"MZ1"}}"#,
+            fakes::ACCOUNT_SID
+        )
+    };
+    let (mut media, _) = tokio_tungstenite::connect_async(stream_url.as_str())
+        .await
+        .unwrap();
+    media
+        .send(Message::Text(
+            r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#.into(),
+        ))
+        .await
+        .unwrap();
+    media.send(Message::Text("not json".into())).await.unwrap();
+    media
+        .send(Message::Text(start(&token).into()))
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), media.next())
+            .await
+            .is_err(),
+        "a valid token keeps the stream open"
+    );
+    media
+        .send(Message::Text(
+            r#"{"event":"stop","sequenceNumber":"2","stop":{},"streamSid":"MZ1"}"#.into(),
+        ))
+        .await
+        .unwrap();
+
+    for bad in [token.as_str(), "forged-token"] {
+        let (mut again, _) = tokio_tungstenite::connect_async(stream_url.as_str())
+            .await
+            .unwrap();
+        again.send(Message::Text(start(bad).into())).await.unwrap();
+        let closed = tokio::time::timeout(Duration::from_secs(5), again.next())
+            .await
+            .unwrap();
+        match closed {
+            Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1008),
+            other => panic!("expected a policy close, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_number_fails_the_call_with_twilio_s_code_in_plain_words() {
+    let c = call_app().await;
+    let order_id = create_order(&c.app, "K-4", "06 12 34 56 99").await;
+    let response = place(&c, order_id).await;
+    assert_eq!(response.status(), 502);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("not a valid phone number") && body.contains("21211"),
+        "{body}"
+    );
+    let calls: Vec<Value> = c
+        .app
+        .call("calls/for-order", &[("order_id", &order_id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calls[0]["status"], "failed");
+    assert!(calls[0]["failure_reason"]
+        .as_str()
+        .unwrap()
+        .contains("21211"));
+}
+
+#[tokio::test]
+async fn hang_up_cancels_a_ringing_call_and_the_limit_refuses_extra_calls() {
+    let c = call_app().await;
+    save(&c.app, "max_concurrent_calls", "1").await;
+    let order_id = create_order(&c.app, "K-5", "06 12 34 56 78").await;
+    let call: Value = place(&c, order_id).await.json().await.unwrap();
+    let second = place(&c, order_id).await;
+    assert_eq!(second.status(), 409);
+    assert!(second.text().await.unwrap().contains("the limit is 1"));
+
+    let id = call["id"].to_string();
+    assert_eq!(
+        c.app
+            .call("calls/hang-up", &[("call_id", &id)])
+            .await
+            .status(),
+        200
+    );
+    let hangup = c
+        .fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r.path.contains("/Calls/CA"))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        hangup.form,
+        vec![("Status".to_owned(), "canceled".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn calls_are_refused_while_twilio_is_disabled() {
+    let c = call_app().await;
+    save(&c.app, "twilio_enabled", "false").await;
+    let readiness: Value = c
+        .app
+        .call("calls/readiness", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(readiness["blocked"]
+        .as_str()
+        .unwrap()
+        .contains("not enabled"));
+    let order_id = create_order(&c.app, "K-6", "06 12 34 56 78").await;
+    assert_eq!(place(&c, order_id).await.status(), 409);
+    assert!(c
+        .fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|r| !r.path.ends_with("/Calls.json")));
+}
