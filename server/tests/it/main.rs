@@ -4,6 +4,7 @@
 
 #![expect(
     clippy::expect_used,
+    clippy::unwrap_used,
     reason = "setup helpers panic when the test environment is broken"
 )]
 
