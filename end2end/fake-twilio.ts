@@ -15,9 +15,37 @@ function authError(res: http.ServerResponse) {
   send(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
 }
 
+/** The calls the fake created, for the tests (not part of Twilio's API). */
+export const createdCalls: { sid: string; form: [string, string][] }[] = [];
+export const REFUSED_NUMBER = '+33612345699';
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => resolve(body));
+  });
+}
+
 export function startFakeTwilio(port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (url.pathname === '/_test/calls') return send(res, 200, createdCalls);
+    const calls = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Calls(?:\/(CA[0-9a-f]{32}))?\.json$/);
+    if (calls && req.method === 'POST') {
+      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const [user, password] = auth.split(':');
+      if (user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);
+      const form = [...new URLSearchParams(await readBody(req)).entries()];
+      const field = (name: string) => form.find(([k]) => k === name)?.[1] ?? '';
+      if (calls[2]) return send(res, 200, { sid: calls[2], status: field('Status') });
+      if (field('To') === REFUSED_NUMBER) {
+        return send(res, 400, { code: 21211, message: "Invalid 'To' Phone Number", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
+      }
+      const sid = 'CA' + (createdCalls.length + 1).toString(16).padStart(32, '0');
+      createdCalls.push({ sid, form });
+      return send(res, 201, { sid, account_sid: ACCOUNT_SID, to: field('To'), from: field('From'), status: 'queued', direction: 'outbound-api' });
+    }
     const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
     const [user, password] = auth.split(':');
     const account = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})(\.json|\/IncomingPhoneNumbers\.json)$/);

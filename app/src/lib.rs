@@ -82,6 +82,14 @@ pub fn App() -> impl IntoView {
         logout,
         setup,
     });
+    let live = live::LiveCalls::new();
+    provide_context(live);
+    // Signed-in pages get live call status; the socket is opened once, in the browser.
+    Effect::new(move |_| {
+        if let Some(Ok(Some(_))) = me.get() {
+            live.start();
+        }
+    });
 
     // Lets end-to-end tests (and people reading the DOM) know when the page is interactive.
     Effect::new(|_| {

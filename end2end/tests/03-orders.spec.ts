@@ -48,7 +48,7 @@ test('creating an order validates the phone, then editing it', async ({ page }) 
   await page.getByRole('button', { name: 'Save order' }).click();
   await expect(page).toHaveURL(/\/orders\/\d+$/);
   await expect(page.getByRole('heading', { name: 'Order E2E-1' })).toBeVisible();
-  await expect(page.getByText('+33612345678')).toBeVisible();
+  await expect(page.locator('dd.phone')).toHaveText('+33612345678');
   await expect(page.locator('.total')).toHaveText('27.00');
 
   await hydrated(page);
@@ -59,7 +59,7 @@ test('creating an order validates the phone, then editing it', async ({ page }) 
   await page.getByLabel('Customer name').fill('Pierre Curie');
   await page.getByRole('button', { name: 'Save order' }).click();
   await expect(page).toHaveURL(/\/orders\/\d+$/);
-  await expect(page.getByText('Pierre Curie')).toBeVisible();
+  await expect(page.locator('dl.details')).toContainText('Pierre Curie');
 });
 
 test('CSV import imports the good rows and reports the bad one', async ({ page }) => {

@@ -189,6 +189,14 @@ pub struct CallReadiness {
     pub default_provider: Provider,
 }
 
+/// The order page's data, loaded in one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPageData {
+    pub order: super::OrderDetail,
+    pub readiness: CallReadiness,
+    pub calls: Vec<CallView>,
+}
+
 /// Everything `/api/v1/live` pushes. Both ends decode this same type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -1,24 +1,24 @@
 //! The calls section of an order page: the Call button and its dialog, and the call log that
 //! updates live from `/api/v1/live`.
 
-use crate::api::{CallStatus, CallView, OrderDetail, Provider};
+use crate::api::{CallReadiness, CallStatus, CallView, OrderDetail, Provider};
 use crate::live::{merged_calls, LiveCalls};
 use crate::pages::layout::action_error;
-use crate::server_fns::calls::{get_call_readiness, order_calls, HangUp, PlaceCall};
+use crate::server_fns::calls::{HangUp, PlaceCall};
 use leptos::prelude::*;
 
-/// "Call" plus the order's calls.
+/// "Call" plus the order's calls. Everything it shows was loaded with the order (no nested
+/// resources, so server rendering and hydration see the same tree); later changes arrive live.
 #[component]
-pub fn OrderCalls(order: OrderDetail) -> impl IntoView {
+pub fn OrderCalls(
+    order: OrderDetail,
+    readiness: CallReadiness,
+    loaded: Vec<CallView>,
+) -> impl IntoView {
     let order_id = order.id;
     let live = expect_context::<LiveCalls>();
     let place = ServerAction::<PlaceCall>::new();
     let hang_up = ServerAction::<HangUp>::new();
-    let readiness = Resource::new(|| (), |_| get_call_readiness());
-    let loaded = Resource::new(
-        move || place.version().get(),
-        move |_| order_calls(order_id),
-    );
     let open = RwSignal::new(false);
 
     // A placed call appears at once (and then moves with the live events).
@@ -29,65 +29,51 @@ pub fn OrderCalls(order: OrderDetail) -> impl IntoView {
         }
     });
     let has_driver = order.driver_phone.is_some();
-    let customer = StoredValue::new(format!(
+    let customer = format!(
         "Customer, {} ({})",
         order.customer_name, order.customer_phone
-    ));
-    let driver = StoredValue::new(format!(
+    );
+    let driver = format!(
         "Driver, {} ({})",
         order.driver_name.clone().unwrap_or_default(),
         order.driver_phone.clone().unwrap_or_default()
-    ));
+    );
+    let default = readiness.default_provider;
+    let blocked = readiness.blocked;
 
     view! {
         <section class="panel calls">
             <div class="title-row">
                 <h2>"Calls"</h2>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let readiness = readiness.await.ok();
-                        let blocked = readiness.as_ref().and_then(|r| r.blocked.clone());
-                        let default = readiness.map_or(Provider::Openai, |r| r.default_provider);
-                        view! {
-                            <div class="actions">
-                                <button type="button" class="primary" disabled=blocked.is_some()
-                                    on:click=move |_| open.update(|o| *o = !*o)>"Call"</button>
-                                {blocked.map(|reason| view! { <span class="hint call-blocked">{reason}</span> })}
-                            </div>
-                            <Show when=move || open.get()>
-                                <ActionForm action=place attr:class="call-dialog" attr:aria-label="Place a call">
-                                    <input type="hidden" name="order_id" value=order_id/>
-                                    <fieldset>
-                                        <legend>"Recipient"</legend>
-                                        <label class="inline"><input type="radio" name="recipient" value="customer" checked/>{customer.get_value()}</label>
-                                        {has_driver.then(|| view! {
-                                            <label class="inline"><input type="radio" name="recipient" value="driver"/>{driver.get_value()}</label>
-                                        })}
-                                    </fieldset>
-                                    <label>"Provider"
-                                        <select name="provider">
-                                            <option value="openai" selected=default == Provider::Openai>"OpenAI Realtime"</option>
-                                            <option value="gemini" selected=default == Provider::Gemini>"Gemini Live"</option>
-                                        </select>
-                                    </label>
-                                    <label>"Purpose (added to the agent's instructions)"
-                                        <input name="purpose" placeholder="e.g. confirm the delivery time"/>
-                                    </label>
-                                    <button type="submit" class="primary">"Place call"</button>
-                                </ActionForm>
-                            </Show>
-                        }
-                    })}
-                </Suspense>
+                <div class="actions">
+                    <button type="button" class="primary" disabled=blocked.is_some()
+                        on:click=move |_| open.set(true)>"Call"</button>
+                    {blocked.map(|reason| view! { <span class="hint call-blocked">{reason}</span> })}
+                </div>
             </div>
+            <ActionForm action=place attr:class="call-dialog" attr:hidden=move || !open.get() attr:aria-label="Place a call">
+                <input type="hidden" name="order_id" value=order_id/>
+                <fieldset>
+                    <legend>"Recipient"</legend>
+                    <label class="inline"><input type="radio" name="recipient" value="customer" checked/>{customer}</label>
+                    {has_driver.then(|| view! {
+                        <label class="inline"><input type="radio" name="recipient" value="driver"/>{driver}</label>
+                    })}
+                </fieldset>
+                <label>"Provider"
+                    <select name="provider">
+                        <option value="openai" selected=default == Provider::Openai>"OpenAI Realtime"</option>
+                        <option value="gemini" selected=default == Provider::Gemini>"Gemini Live"</option>
+                    </select>
+                </label>
+                <label>"Purpose (added to the agent's instructions)"
+                    <input name="purpose" placeholder="e.g. confirm the delivery time"/>
+                </label>
+                <button type="submit" class="primary">"Place call"</button>
+            </ActionForm>
             {action_error(place.value())}
             {action_error(hang_up.value())}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let loaded = loaded.await.unwrap_or_default();
-                    view! { <CallLog loaded order_id hang_up/> }
-                })}
-            </Transition>
+            <CallLog loaded order_id hang_up/>
         </section>
     }
 }

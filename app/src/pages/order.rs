@@ -3,8 +3,10 @@
 use crate::api::{
     field_message, format_cents, format_window, OrderDetail, OrderInput, OrderStatus,
 };
+use crate::api::{CallReadiness, CallView};
 use crate::pages::calls::OrderCalls;
 use crate::pages::layout::{action_error, ErrorPanel, FieldMessage};
+use crate::server_fns::calls::order_page;
 use crate::server_fns::orders::{get_order, SaveOrder};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -26,12 +28,13 @@ fn order_id() -> impl Fn() -> i64 + Copy {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let id = order_id();
-    let order = Resource::new(id, get_order);
+    // The order, whether calls can be placed, and its calls, in one request.
+    let order = Resource::new(id, order_page);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(order) => view! { <OrderDetails order/> }.into_any(),
+                    Ok(data) => view! { <OrderDetails order=data.order readiness=data.readiness calls=data.calls/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -40,7 +43,11 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetails(order: OrderDetail) -> impl IntoView {
+fn OrderDetails(
+    order: OrderDetail,
+    readiness: CallReadiness,
+    calls: Vec<CallView>,
+) -> impl IntoView {
     let order_for_calls = order.clone();
     let driver = match (&order.driver_name, &order.driver_phone) {
         (Some(name), Some(phone)) => format!("{name} ({phone})"),
@@ -84,7 +91,7 @@ fn OrderDetails(order: OrderDetail) -> impl IntoView {
                 <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{format_cents(order.total_cents)}</th></tr></tfoot>
             </table>
         </section>
-        <OrderCalls order=order_for_calls/>
+        <OrderCalls order=order_for_calls readiness loaded=calls/>
     }
 }
 

@@ -1,6 +1,6 @@
 //! Calls: readiness, place, hang up, list (staff and admin).
 
-use crate::api::{ApiError, CallReadiness, CallView, Provider, Recipient};
+use crate::api::{ApiError, CallReadiness, CallView, OrderPageData, Provider, Recipient};
 use leptos::prelude::*;
 
 /// Whether the Call button can be used, and the default provider.
@@ -43,4 +43,20 @@ pub async fn order_calls(order_id: i64) -> Result<Vec<CallView>, ApiError> {
     use crate::ports::{ports, require_user, with_status};
     require_user().await?;
     with_status(ports()?.calls.for_order(order_id).await)
+}
+
+/// Everything the order page shows in one call: the order, whether it can be called, its calls.
+#[server(endpoint = "orders/page")]
+pub async fn order_page(order_id: i64) -> Result<OrderPageData, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    require_user().await?;
+    let ports = ports()?;
+    let order = with_status(ports.orders.get(order_id).await)?;
+    let readiness = with_status(ports.calls.readiness().await)?;
+    let calls = with_status(ports.calls.for_order(order_id).await)?;
+    Ok(OrderPageData {
+        order,
+        readiness,
+        calls,
+    })
 }

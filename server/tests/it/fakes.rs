@@ -3,7 +3,10 @@
 //! `code`/`message`), OpenAI Realtime (GA events) and Gemini Live (`setup`/`setupComplete`, errors
 //! as close frames). Each records what it received.
 
-#![expect(clippy::result_large_err, reason = "the fakes answer errors with whole responses")]
+#![expect(
+    clippy::result_large_err,
+    reason = "the fakes answer errors with whole responses"
+)]
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
