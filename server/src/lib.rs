@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Orderline server: everything with IO. It implements the `app` crate's port traits over the
 //! database, serves the Leptos app with server-side rendering, and hosts the JSON API.
 //!

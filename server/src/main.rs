@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The `orderline` binary: `orderline` (or `orderline serve`) runs the server;
 //! `orderline demo-data` loads 50 demo orders; `orderline seed-bench N` loads N orders for the
 //! benchmark. Configuration comes from the environment (see the README).
@@ -8,7 +9,8 @@ use server::config::Config;
 use server::startup::Application;
 use server::{db, orders};
 
-const USAGE: &str = "usage: orderline [serve | demo-data | seed-bench COUNT]";
+const USAGE: &str =
+    "usage: orderline [serve | demo-data | seed-bench COUNT | seed-bench-calls COUNT]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -45,6 +47,15 @@ async fn main() -> anyhow::Result<()> {
             let db = db::connect_and_migrate(&config.database_url).await?;
             seed(&db, count).await?;
             println!("inserted {count} orders");
+            Ok(())
+        }
+        ["seed-bench-calls", count] => {
+            let count: u64 = count.parse().context("COUNT must be a number")?;
+            let db = db::connect_and_migrate(&config.database_url).await?;
+            seed_calls(&db, count).await?;
+            println!(
+                "inserted {count} calls (CallSid CA + 32 hex digits of the call number) on order 1"
+            );
             Ok(())
         }
         _ => anyhow::bail!("{USAGE}"),
@@ -90,6 +101,36 @@ async fn seed(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()
         }
         txn.commit().await?;
         done += size;
+    }
+    Ok(())
+}
+
+/// Inserts `count` queued calls on the first order, with SIDs `CA{n:032x}` (for the callback benchmark).
+async fn seed_calls(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, Set};
+    use server::db::entities::calls;
+    let now = chrono::Utc::now();
+    let mut n = 0;
+    while n < count {
+        let batch: Vec<calls::ActiveModel> = (n..(n + 500).min(count))
+            .map(|i| calls::ActiveModel {
+                order_id: Set(1),
+                placed_by: Set(None),
+                placed_by_name: Set("bench".into()),
+                recipient: Set("customer".into()),
+                to_number: Set("+33612345678".into()),
+                provider: Set("openai".into()),
+                purpose: Set(String::new()),
+                status: Set("queued".into()),
+                call_sid: Set(Some(format!("CA{:032x}", i + 1))),
+                last_sequence: Set(-1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        n += batch.len() as u64;
+        calls::Entity::insert_many(batch).exec(db).await?;
     }
     Ok(())
 }

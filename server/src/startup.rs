@@ -99,12 +99,12 @@ impl Application {
             orders,
             instance: instance.clone(),
             settings: settings_handle.clone(),
-            hub,
+            hub: hub.clone(),
             origin: crate::http::origin::OriginPolicy::new(
                 config.public_base_url.origin().ascii_serialization(),
             ),
             public_fallback: crate::http::PublicFallback(public_fallback),
-            status_lock: Arc::new(tokio::sync::Mutex::new(())),
+            status_writer: crate::calls::writer::StatusWriter::spawn(db.clone(), hub.clone()),
         };
         let layers = LayerConfig {
             store,

@@ -4,5 +4,6 @@
 
 mod service;
 pub mod status;
+pub mod writer;
 
 pub use service::{public_base_url, CallsService};

@@ -31,8 +31,8 @@ pub struct AppState {
     pub origin: origin::OriginPolicy,
     /// The server's own URL, used for Twilio URLs when no public base URL is configured.
     pub public_fallback: PublicFallback,
-    /// Serializes status-callback writes (see `webhooks::status`).
-    pub status_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The single writer of call statuses (see `calls::writer`).
+    pub status_writer: crate::calls::writer::StatusWriter,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

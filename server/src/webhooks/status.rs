@@ -1,10 +1,10 @@
 //! `POST /api/v1/orders/{order_id}/twilio-status`: records each call status Twilio reports,
-//! applying the ordering rule of `calls::status` (late or repeated callbacks change nothing),
-//! and publishes the change. Answers 204.
+//! through the status writer, which applies the ordering rule of `calls::status` (late or
+//! repeated callbacks change nothing) and publishes the change. Answers 204.
 
 use super::order_row;
 use super::verify::VerifiedTwilio;
-use crate::calls::status::{decide, Decision};
+use crate::calls::writer::{Outcome, StatusUpdate};
 use crate::db::repo;
 use crate::http::AppState;
 use app::api::CallStatus;
@@ -78,49 +78,21 @@ pub async fn status(
             return (StatusCode::BAD_REQUEST, message).into_response();
         }
     };
-    // One status change at a time: read, decide and write must not interleave for a call (and
-    // SQLite prefers one writer).
-    let _guard = state.status_lock.lock().await;
-    let call = match repo::calls::find_by_sid(&state.db, order_id, callback.call_sid).await {
-        Ok(Some(call)) => call,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "status callback: database error");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let update = StatusUpdate {
+        order_id,
+        call_sid: callback.call_sid.to_owned(),
+        status: callback.status,
+        sequence: callback.sequence,
+        at: callback.at,
+        details: callback.details,
     };
-    let current: CallStatus = call.status.parse().unwrap_or(CallStatus::Queued);
-    match decide(
-        current,
-        call.last_sequence,
-        callback.status,
-        callback.sequence,
-    ) {
-        Decision::Apply => {}
-        decision => {
-            tracing::debug!(
-                call_id = call.id,
-                ?decision,
-                status = callback.status.as_str(),
-                "status callback ignored"
-            );
-            return StatusCode::NO_CONTENT.into_response();
-        }
-    }
-    match repo::calls::apply_status(
-        &state.db,
-        call,
-        callback.status,
-        callback.sequence,
-        callback.at,
-        callback.details,
-    )
-    .await
-    {
-        Ok(call) => {
-            state.hub.publish(call.into());
+    match state.status_writer.apply(update).await {
+        Ok(Outcome::Applied) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Outcome::Ignored(decision)) => {
+            tracing::debug!(?decision, "status callback ignored");
             StatusCode::NO_CONTENT.into_response()
         }
+        Ok(Outcome::UnknownCall) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::error!(%error, "status callback: cannot record");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -102,15 +102,15 @@ pub struct StatusDetails {
 }
 
 /// Applies a status (already decided to be applied): records the event and updates the call.
+/// Runs on the caller's connection or transaction (the status writer batches many in one).
 pub async fn apply_status(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     call: calls::Model,
     status: CallStatus,
     sequence: i32,
     at: DateTime<Utc>,
     details: StatusDetails,
 ) -> Result<calls::Model, DbErr> {
-    let txn = db.begin().await?;
     call_events::ActiveModel {
         call_id: Set(call.id),
         status: Set(status.as_str().to_owned()),
@@ -118,9 +118,9 @@ pub async fn apply_status(
         at: Set(at),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    let mut active: calls::ActiveModel = call.clone().into();
+    let mut active: calls::ActiveModel = call.into();
     active.status = Set(status.as_str().to_owned());
     active.last_sequence = Set(sequence);
     active.updated_at = Set(Utc::now());
@@ -136,9 +136,7 @@ pub async fn apply_status(
     if details.failure_reason.is_some() {
         active.failure_reason = Set(details.failure_reason);
     }
-    let updated = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(updated)
+    active.update(db).await
 }
 
 /// Records the answering-machine result of the voice webhook.
