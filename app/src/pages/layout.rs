@@ -1,6 +1,6 @@
 //! The header with navigation and sign-out, the login guard, and small shared widgets.
 
-use crate::api::ApiError;
+use crate::api::{field_message, ApiError};
 use crate::AuthContext;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -94,4 +94,18 @@ where
         }
         _ => None,
     }
+}
+
+/// The message for `field` in the last result of an action, as a signal for [`FieldMessage`].
+pub fn field_error<T, V>(value: V, field: &'static str) -> Signal<Option<String>>
+where
+    T: Send + Sync + 'static,
+    V: With<Value = Option<Result<T, ApiError>>> + Copy + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|result| match result {
+            Some(Err(error)) => field_message(error.field_errors(), field),
+            _ => None,
+        })
+    })
 }

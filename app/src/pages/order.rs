@@ -1,11 +1,9 @@
 //! One order: its details and timeline, and the create/edit form.
 
-use crate::api::{
-    field_message, format_cents, format_window, OrderDetail, OrderInput, OrderStatus,
-};
+use crate::api::{format_cents, format_window, OrderDetail, OrderInput, OrderStatus};
 use crate::api::{CallReadiness, CallView};
 use crate::pages::calls::OrderCalls;
-use crate::pages::layout::{action_error, ErrorPanel, FieldMessage};
+use crate::pages::layout::{action_error, field_error, ErrorPanel, FieldMessage};
 use crate::server_fns::calls::order_page;
 use crate::server_fns::orders::{get_order, SaveOrder};
 use leptos::prelude::*;
@@ -156,14 +154,7 @@ fn input_of(order: &OrderDetail) -> OrderInput {
 fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
     let action = ServerAction::<SaveOrder>::new();
     let value = action.value();
-    let field = move |name: &'static str| {
-        Signal::derive(move || {
-            value.with(|v| match v {
-                Some(Err(error)) => field_message(error.field_errors(), name),
-                _ => None,
-            })
-        })
-    };
+    let field = move |name: &'static str| field_error(value, name);
     let title = if order_id.is_some() {
         "Edit order"
     } else {

@@ -1,7 +1,6 @@
 //! The one-time first-admin page, reached from the setup link the server logs when it has no users.
 
-use crate::api::field_message;
-use crate::pages::layout::{action_error, FieldMessage};
+use crate::pages::layout::{action_error, field_error, FieldMessage};
 use crate::server_fns::auth::setup_token_valid;
 use crate::AuthContext;
 use leptos::prelude::*;
@@ -15,14 +14,7 @@ pub fn SetupPage() -> impl IntoView {
     let valid = Resource::new(token, setup_token_valid);
     let action = expect_context::<AuthContext>().setup;
     let value = action.value();
-    let field = move |name: &'static str| {
-        Signal::derive(move || {
-            value.with(|v| match v {
-                Some(Err(error)) => field_message(error.field_errors(), name),
-                _ => None,
-            })
-        })
-    };
+    let field = move |name: &'static str| field_error(value, name);
     view! {
         <section class="panel narrow">
             <h1>"Create the first admin"</h1>

@@ -1,7 +1,7 @@
 //! Admin: accounts. Create staff or admins, reset passwords, deactivate.
 
-use crate::api::{field_message, UserSummary};
-use crate::pages::layout::{action_error, ErrorPanel, FieldMessage};
+use crate::api::UserSummary;
+use crate::pages::layout::{action_error, field_error, ErrorPanel, FieldMessage};
 use crate::server_fns::users::{list_users, CreateUser, ResetPassword, SetUserActive};
 use leptos::prelude::*;
 
@@ -16,14 +16,7 @@ pub fn UsersPage() -> impl IntoView {
         |_| list_users(),
     );
     let created = create.value();
-    let field = move |name: &'static str| {
-        Signal::derive(move || {
-            created.with(|v| match v {
-                Some(Err(error)) => field_message(error.field_errors(), name),
-                _ => None,
-            })
-        })
-    };
+    let field = move |name: &'static str| field_error(created, name);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

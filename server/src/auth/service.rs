@@ -35,6 +35,18 @@ fn session_error(error: tower_sessions::session::Error) -> ApiError {
     ApiError::Internal
 }
 
+/// Binds the session to `user` (with a fresh id) at the account's current session version.
+async fn start_session(
+    session: &Session,
+    user: &crate::db::entities::users::Model,
+) -> Result<(), ApiError> {
+    let auth = session::SessionAuth {
+        user_id: user.id,
+        version: user.session_version,
+    };
+    session::sign_in(session, auth).await.map_err(session_error)
+}
+
 fn password_error(error: password::PasswordError) -> ApiError {
     tracing::error!(%error, "password hashing error");
     ApiError::Internal
@@ -119,13 +131,7 @@ impl AuthPort for AuthService {
                 return Err(ApiError::InvalidCredentials);
             }
         };
-        let auth = session::SessionAuth {
-            user_id: user.id,
-            version: user.session_version,
-        };
-        session::sign_in(session, auth)
-            .await
-            .map_err(session_error)?;
+        start_session(session, &user).await?;
         tracing::info!(user_id = user.id, "signed in");
         Ok((&user).into())
     }
@@ -176,13 +182,7 @@ impl AuthPort for AuthService {
             .await
             .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
-        let auth = session::SessionAuth {
-            user_id: user.id,
-            version: user.session_version,
-        };
-        session::sign_in(session, auth)
-            .await
-            .map_err(session_error)?;
+        start_session(session, &user).await?;
         tracing::info!(user_id = user.id, "first admin created from the setup link");
         Ok((&user).into())
     }

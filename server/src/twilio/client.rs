@@ -148,15 +148,12 @@ impl TwilioClient {
         )
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
+    /// Sends a request with the account's credentials and a timeout, and parses Twilio's answer.
+    async fn send<T: serde::de::DeserializeOwned>(
         &self,
-        url: &str,
-        query: &[(&str, &str)],
+        request: reqwest::RequestBuilder,
     ) -> Result<T, TwilioError> {
-        let response = self
-            .http
-            .get(url)
-            .query(query)
+        let response = request
             .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
             .timeout(Duration::from_secs(15))
             .send()
@@ -165,21 +162,20 @@ impl TwilioClient {
         parse(response).await
     }
 
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, TwilioError> {
+        self.send(self.http.get(url).query(query)).await
+    }
+
     async fn post_form<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
         form: &[(&str, String)],
     ) -> Result<T, TwilioError> {
-        let response = self
-            .http
-            .post(url)
-            .form(form)
-            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
-            .timeout(Duration::from_secs(15))
-            .send()
-            .await
-            .map_err(TwilioError::from_reqwest)?;
-        parse(response).await
+        self.send(self.http.post(url).form(form)).await
     }
 
     /// `POST .../Calls.json`. Retried only when the connection could not be opened (the request
