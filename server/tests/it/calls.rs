@@ -545,3 +545,28 @@ async fn calls_are_refused_while_twilio_is_disabled() {
         .iter()
         .all(|r| !r.path.ends_with("/Calls.json")));
 }
+
+#[tokio::test]
+async fn the_live_socket_needs_a_session_and_the_same_origin() {
+    let c = call_app().await;
+    let url = format!("{}/api/v1/live", c.app.address.replace("http", "ws"));
+
+    let anonymous = tokio_tungstenite::connect_async(url.as_str()).await;
+    assert!(
+        matches!(anonymous, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401),
+        "{anonymous:?}"
+    );
+
+    let mut cross_site = url.as_str().into_client_request().unwrap();
+    cross_site
+        .headers_mut()
+        .insert("cookie", c.cookie.parse().unwrap());
+    cross_site
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(cross_site).await;
+    assert!(
+        matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 403),
+        "{refused:?}"
+    );
+}
