@@ -57,12 +57,16 @@ impl Application {
         store.spawn_expiry_task(std::time::Duration::from_secs(600));
 
         let instance = Instance::new();
+        // One HTTP client (one connection pool) for every outgoing request to Twilio and to the
+        // public URL check.
+        let http = reqwest::Client::builder().build()?;
         let (settings, settings_handle) = SettingsService::start(
             db.clone(),
             config.secret_key.clone(),
             config.setting_overrides.clone(),
             config.external_urls.clone(),
             instance.id.clone(),
+            http.clone(),
         )
         .await?;
         let listener = TcpListener::bind(config.site_addr).await?;
@@ -81,7 +85,7 @@ impl Application {
             db: db.clone(),
             settings: settings_handle.clone(),
             hub: hub.clone(),
-            http: reqwest::Client::builder().build()?,
+            http,
             twilio_api_base: config.external_urls.twilio_api_base.clone(),
             fallback_public_url: public_fallback.clone(),
         };

@@ -20,6 +20,14 @@ pub enum PasswordError {
     Task(#[from] tokio::task::JoinError),
 }
 
+/// Hashing failures are server faults: logged here, answered as a plain internal error.
+impl From<PasswordError> for app::api::ApiError {
+    fn from(error: PasswordError) -> Self {
+        tracing::error!(%error, "password hashing error");
+        app::api::ApiError::Internal
+    }
+}
+
 /// A hash of a password nobody knows, verified when the user does not exist.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_blocking(&SecretString::from("dummy password for timing")).unwrap_or_default()

@@ -47,11 +47,6 @@ async fn start_session(
     session::sign_in(session, auth).await.map_err(session_error)
 }
 
-fn password_error(error: password::PasswordError) -> ApiError {
-    tracing::error!(%error, "password hashing error");
-    ApiError::Internal
-}
-
 /// Checks the fields of a new account; returns every field error.
 pub fn check_new_account(name: &str, email: &str, password: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -118,9 +113,7 @@ impl AuthPort for AuthService {
             .map_err(db_error)?;
         let user = user.filter(|u| u.active);
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = password::verify(SecretString::from(password_text.to_owned()), stored)
-            .await
-            .map_err(password_error)?;
+        let ok = password::verify(SecretString::from(password_text.to_owned()), stored).await?;
         repo::login_attempts::record(&self.db, &email, &ip, ok, Utc::now())
             .await
             .map_err(db_error)?;
@@ -161,9 +154,7 @@ impl AuthPort for AuthService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let hash = password::hash(SecretString::from(password_text.to_owned()))
-            .await
-            .map_err(password_error)?;
+        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
         let txn = self.db.begin().await.map_err(db_error)?;
         let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token))
             .await

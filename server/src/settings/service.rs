@@ -64,6 +64,7 @@ impl SettingsService {
         env: BTreeMap<SettingKey, String>,
         urls: ExternalUrls,
         instance_id: String,
+        http: reqwest::Client,
     ) -> anyhow::Result<(Self, SettingsHandle)> {
         let (sender, receiver) = watch::channel(Arc::new(EffectiveSettings::default()));
         let service = SettingsService {
@@ -71,7 +72,7 @@ impl SettingsService {
             key,
             env: Arc::new(env),
             urls,
-            http: reqwest::Client::builder().build()?,
+            http,
             instance_id,
             sender: Arc::new(sender),
             write_lock: Arc::new(Mutex::new(())),

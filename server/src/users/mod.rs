@@ -29,11 +29,6 @@ async fn find_user(
         .ok_or(ApiError::NotFound)
 }
 
-fn hashing_error(error: password::PasswordError) -> ApiError {
-    tracing::error!(%error, "password hashing error");
-    ApiError::Internal
-}
-
 #[async_trait::async_trait]
 impl UsersPort for UsersService {
     async fn list_users(&self) -> Result<Vec<UserSummary>, ApiError> {
@@ -63,9 +58,7 @@ impl UsersPort for UsersService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let hash = password::hash(SecretString::from(password_text.to_owned()))
-            .await
-            .map_err(hashing_error)?;
+        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
         let user = repo::users::insert(&self.db, name, email, hash, role)
             .await
             .map_err(db_error)?;
@@ -80,9 +73,7 @@ impl UsersPort for UsersService {
             )]));
         }
         let user = find_user(&self.db, id).await?;
-        let hash = password::hash(SecretString::from(password_text.to_owned()))
-            .await
-            .map_err(hashing_error)?;
+        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
         repo::users::set_password(&self.db, user, hash)
             .await
             .map_err(db_error)?;
