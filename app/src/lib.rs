@@ -24,7 +24,7 @@ use crate::pages::{
 };
 use crate::server_fns::auth::{get_me, CompleteSetup, Login, Logout};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path, SsrMode,
@@ -32,6 +32,8 @@ use leptos_router::{
 
 /// The HTML document around the app (server-side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // `orderline.css`, or `orderline-<hash>.css` in a release binary (see `cargo xtask dist`).
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -100,7 +103,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/orderline.css"/>
         <Title text="Orderline"/>
         <Router>
             <Header/>

@@ -30,13 +30,19 @@ pub struct Application {
     pub settings: SettingsHandle,
 }
 
-/// The Leptos options for the configured address, with the site files from the environment
-/// that cargo-leptos sets (`LEPTOS_SITE_ROOT`, `LEPTOS_SITE_PKG_DIR`, `LEPTOS_OUTPUT_NAME`).
+/// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
+/// dist`) names its own files; otherwise the site is read from the folder the environment names
+/// (`LEPTOS_SITE_ROOT`, `LEPTOS_SITE_PKG_DIR`, `LEPTOS_OUTPUT_NAME`, as `cargo xtask` and
+/// cargo-leptos set them).
 pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
     let env =
         |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let output_name = match crate::http::assets::embedded_output_name() {
+        Some(embedded) => embedded.to_owned(),
+        None => env("LEPTOS_OUTPUT_NAME", "orderline"),
+    };
     LeptosOptions::builder()
-        .output_name(env("LEPTOS_OUTPUT_NAME", "orderline"))
+        .output_name(output_name)
         .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(site_addr)

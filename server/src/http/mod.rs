@@ -2,6 +2,7 @@
 //! API and static files, behind the session, current-user and same-origin layers.
 
 mod api_orders;
+pub mod assets;
 pub mod error;
 mod health;
 pub mod origin;
@@ -54,6 +55,31 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request) -> i
     handle_server_fns_with_context(move || provide_context(ports.clone()), request).await
 }
 
+/// Static files (see [`assets`]); anything else gets the app's "not found" page, with the same
+/// header and context as every other page.
+async fn static_or_not_found(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    request: Request,
+) -> axum::response::Response {
+    if let Some(response) =
+        assets::serve(&uri, request.headers(), &state.leptos_options.site_root).await
+    {
+        return response;
+    }
+    let ports = state.ports.clone();
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(ports.clone()),
+        move || shell(options.clone()),
+    );
+    let mut response = render(request).await;
+    if response.status() == axum::http::StatusCode::OK {
+        *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    response
+}
+
 /// Builds the whole application router.
 pub fn router(state: AppState, layers: LayerConfig) -> Router {
     let routes = generate_route_list(App);
@@ -78,7 +104,7 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
             move || provide_context(ports.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(static_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.origin.clone(),
             origin::check_origin,
