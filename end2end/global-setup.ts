@@ -1,4 +1,4 @@
-// Starts the built server (target/debug/orderline, built by `cargo leptos build`) on a fresh
+// Starts the built server (target/debug/orderline and target/site, built by `cargo xtask build`) on a fresh
 // database, captures the one-time setup link it prints, and stops it after the run.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ export default async function globalSetup() {
   fs.rmSync(TMP, { recursive: true, force: true });
   fs.mkdirSync(TMP, { recursive: true });
   const binary = path.join(root, 'target', 'debug', 'orderline');
-  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo leptos build first`);
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo xtask build first`);
 
   const twilio = await startFakeTwilio(3101);
   const server = spawn(binary, [], {

@@ -14,7 +14,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 
 step "build (server and wasm front end)"
-cargo leptos build
+cargo xtask build
 
 step "unit and integration tests (SQLite)"
 cargo test --workspace --exclude frontend

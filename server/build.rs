@@ -78,7 +78,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or_default() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
         "js" => "text/javascript",
         "wasm" => "application/wasm",
         "css" => "text/css; charset=utf-8",

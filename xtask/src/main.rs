@@ -28,7 +28,12 @@ fn main() -> Result<()> {
     let root = workspace_root()?;
     std::env::set_current_dir(&root)?;
     let started = Instant::now();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["build"] => site::build(&root, site::Profile::Dev)?,
         ["build", "--release"] => site::build(&root, site::Profile::Release)?,
         ["serve"] => return serve::run(&root),

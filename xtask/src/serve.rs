@@ -92,10 +92,7 @@ pub fn run(root: &Path) -> Result<()> {
 
     let mut server = Some(start_server(root, site_addr, reload_port)?);
     log("watching app/, frontend/, server/, migration/, style/, public/ (Ctrl-C stops)");
-    loop {
-        let Ok(first) = rx.recv() else {
-            break;
-        };
+    while let Ok(first) = rx.recv() {
         // Editors write a file in several steps: gather what arrives in the next 150 ms.
         let mut paths = first;
         while let Ok(more) = rx.recv_timeout(Duration::from_millis(150)) {

@@ -24,6 +24,10 @@ enum SaveStatus {
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| list_settings());
     let audit_version = RwSignal::new(0u32);
+    // Created here, with the page, not inside the Suspend below: a resource created while a
+    // Suspend resolves is not in the server's serialized data the same way, and hydrating the
+    // page directly (not through navigation) failed on the Changes list.
+    let audit = Resource::new(move || audit_version.get(), |_| settings_audit());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -36,7 +40,7 @@ pub fn SettingsPage() -> impl IntoView {
                             {Section::ALL.into_iter().map(|section| view! {
                                 <SectionPanel section views=views.clone() audit_version public_url/>
                             }).collect_view()}
-                            <AuditLog audit_version/>
+                            <AuditLog entries=audit/>
                         }.into_any()
                     }
                 }
@@ -279,8 +283,9 @@ fn Field(
 }
 
 #[component]
-fn AuditLog(audit_version: RwSignal<u32>) -> impl IntoView {
-    let entries = Resource::new(move || audit_version.get(), |_| settings_audit());
+fn AuditLog(
+    entries: Resource<Result<Vec<crate::api::AuditEntry>, crate::api::ApiError>>,
+) -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Changes"</h2>

@@ -72,7 +72,11 @@ pub async fn serve(uri: &Uri, headers: &HeaderMap, site_root: &str) -> Option<Re
 }
 
 fn serve_embedded(file: &EmbeddedFile, headers: &HeaderMap) -> Response {
-    let cache = if file.immutable { IMMUTABLE } else { REVALIDATE };
+    let cache = if file.immutable {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -203,10 +207,7 @@ mod tests {
             }
         );
         assert_eq!(accepted_encodings(&HeaderMap::new()), Accepted::default());
-        assert_eq!(
-            accepted_encodings(&with("identity")),
-            Accepted::default()
-        );
+        assert_eq!(accepted_encodings(&with("identity")), Accepted::default());
     }
 
     #[test]
