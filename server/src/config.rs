@@ -61,9 +61,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `TWILIO_API_BASE_URL`, `OPENAI_REALTIME_URL`, `GEMINI_LIVE_URL`.
     pub external_urls: crate::settings::ExternalUrls,
-    /// Settings pinned by their environment variables (validated).
-    pub setting_overrides: std::collections::BTreeMap<app::api::SettingKey, String>,
+    /// Settings pinned by their environment variables (validated), with the phone region the
+    /// settings read numbers in (the same `DEFAULT_PHONE_REGION` as `default_region`).
+    pub setting_overrides: crate::settings::EnvSettings,
 }
+
+/// The region phone numbers are read in when `DEFAULT_PHONE_REGION` is not set.
+pub const DEFAULT_PHONE_REGION: phonenumber::country::Id = phonenumber::country::Id::FR;
 
 /// The default Gemini Live endpoint (v1beta BidiGenerateContent).
 pub const DEFAULT_GEMINI_LIVE_URL: &str =
@@ -122,16 +126,15 @@ impl Config {
                 return Err(invalid("ADMIN_EMAIL", "must be set with ADMIN_PASSWORD"))
             }
         };
-        let default_region = var("DEFAULT_PHONE_REGION")
-            .unwrap_or_else(|| "FR".into())
-            .to_ascii_uppercase()
-            .parse()
-            .map_err(|_| {
+        let default_region = match var("DEFAULT_PHONE_REGION") {
+            Some(region) => region.to_ascii_uppercase().parse().map_err(|_| {
                 invalid(
                     "DEFAULT_PHONE_REGION",
                     "expected a two-letter region such as FR",
                 )
-            })?;
+            })?,
+            None => DEFAULT_PHONE_REGION,
+        };
         let trust_proxy_headers = match var("TRUST_PROXY_HEADERS") {
             Some(v) => parse_bool("TRUST_PROXY_HEADERS", &v)?,
             None => false,
@@ -155,17 +158,18 @@ impl Config {
             )?,
             gemini_live: service_url("GEMINI_LIVE_URL", DEFAULT_GEMINI_LIVE_URL, &["ws", "wss"])?,
         };
-        let setting_overrides = crate::settings::service_env_overrides(var).map_err(|message| {
-            let (name, reason) = message
-                .split_once(' ')
-                .unwrap_or((message.as_str(), "is invalid"));
-            let name = app::api::SettingKey::ALL
-                .iter()
-                .filter_map(|k| k.env_var())
-                .find(|v| *v == name)
-                .unwrap_or("a setting variable");
-            invalid(name, reason.to_owned())
-        })?;
+        let setting_overrides = crate::settings::service_env_overrides(var, default_region)
+            .map_err(|message| {
+                let (name, reason) = message
+                    .split_once(' ')
+                    .unwrap_or((message.as_str(), "is invalid"));
+                let name = app::api::SettingKey::ALL
+                    .iter()
+                    .filter_map(|k| k.env_var())
+                    .find(|v| *v == name)
+                    .unwrap_or("a setting variable");
+                invalid(name, reason.to_owned())
+            })?;
         Ok(Config {
             external_urls,
             setting_overrides,

@@ -24,6 +24,25 @@ pub struct ExternalUrls {
     pub gemini_live: String,
 }
 
+/// What the environment decides for the settings: the values its variables pin (validated), and
+/// the region that reads phone numbers typed without a country code (`DEFAULT_PHONE_REGION`, as
+/// for orders). One value so the service gets both through `Config::setting_overrides`.
+#[derive(Debug, Clone)]
+pub struct EnvSettings {
+    pub pinned: BTreeMap<SettingKey, String>,
+    pub phone_region: phonenumber::country::Id,
+}
+
+impl Default for EnvSettings {
+    /// Nothing pinned; phone numbers read in the default region.
+    fn default() -> Self {
+        EnvSettings {
+            pinned: BTreeMap::new(),
+            phone_region: crate::config::DEFAULT_PHONE_REGION,
+        }
+    }
+}
+
 /// Settings backed by the database, with environment overrides.
 #[derive(Clone)]
 pub struct SettingsService {
@@ -31,6 +50,8 @@ pub struct SettingsService {
     key: SecretKey,
     /// Values pinned by the environment, validated at start.
     env: Arc<BTreeMap<SettingKey, String>>,
+    /// Reads phone numbers typed without a country code.
+    phone_region: phonenumber::country::Id,
     urls: ExternalUrls,
     http: reqwest::Client,
     instance_id: String,
@@ -39,21 +60,26 @@ pub struct SettingsService {
     write_lock: Arc<Mutex<()>>,
 }
 
-/// Reads the environment values of every key that has a variable, validating each; the error
-/// names the variable.
+/// Reads the environment values of every key that has a variable, validating each (phone numbers
+/// read in `phone_region`); the error names the variable.
 pub fn env_overrides(
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<SettingKey, String>, String> {
+    phone_region: phonenumber::country::Id,
+) -> Result<EnvSettings, String> {
     let mut pinned = BTreeMap::new();
     for key in SettingKey::ALL {
         let Some(var) = key.env_var() else { continue };
         let Some(raw) = lookup(var).filter(|v| !v.trim().is_empty()) else {
             continue;
         };
-        let value = values::validate(*key, &raw).map_err(|message| format!("{var} {message}"))?;
+        let value = values::validate(*key, &raw, phone_region)
+            .map_err(|message| format!("{var} {message}"))?;
         pinned.insert(*key, value);
     }
-    Ok(pinned)
+    Ok(EnvSettings {
+        pinned,
+        phone_region,
+    })
 }
 
 impl SettingsService {
@@ -61,7 +87,7 @@ impl SettingsService {
     pub async fn start(
         db: DatabaseConnection,
         key: SecretKey,
-        env: BTreeMap<SettingKey, String>,
+        env: EnvSettings,
         urls: ExternalUrls,
         instance_id: String,
         http: reqwest::Client,
@@ -70,7 +96,8 @@ impl SettingsService {
         let service = SettingsService {
             db,
             key,
-            env: Arc::new(env),
+            env: Arc::new(env.pinned),
+            phone_region: env.phone_region,
             urls,
             http,
             instance_id,
@@ -180,7 +207,7 @@ impl SettingsPort for SettingsService {
                 "is set by the environment ({var}); change it there"
             )));
         }
-        let value = values::validate(key, raw).map_err(field_error)?;
+        let value = values::validate(key, raw, self.phone_region).map_err(field_error)?;
         let stored = match (value.is_empty(), key.is_secret()) {
             (true, _) => None,
             (false, true) => Some(crypto::seal(&self.key, key, &value).map_err(|error| {
@@ -233,10 +260,17 @@ impl SettingsPort for SettingsService {
         let current = self.current();
         Ok(match section {
             Section::Twilio => {
-                checks::twilio(&current, &self.urls, &self.http, &self.instance_id).await
+                checks::twilio(
+                    &current,
+                    &self.urls,
+                    &self.http,
+                    &self.instance_id,
+                    checks::WAIT,
+                )
+                .await
             }
-            Section::OpenAi => checks::openai(&current, &self.urls).await,
-            Section::Gemini => checks::gemini(&current, &self.urls).await,
+            Section::OpenAi => checks::openai(&current, &self.urls, checks::WAIT).await,
+            Section::Gemini => checks::gemini(&current, &self.urls, checks::WAIT).await,
             Section::Agent => {
                 return Err(ApiError::BadRequest(
                     "the agent section has no connection to test".into(),
@@ -256,7 +290,7 @@ mod tests {
             "ENABLE_TWILIO" => Some("maybe".to_owned()),
             _ => None,
         };
-        let error = env_overrides(env).unwrap_err();
+        let error = env_overrides(env, phonenumber::country::Id::FR).unwrap_err();
         assert!(error.starts_with("ENABLE_TWILIO "), "{error}");
     }
 
@@ -264,14 +298,23 @@ mod tests {
     fn environment_values_are_validated_and_normalized() {
         let env = |var: &str| match var {
             "ENABLE_TWILIO" => Some("1".to_owned()),
-            "TWILIO_PHONE_NUMBER" => Some("+15005550006".to_owned()),
+            "TWILIO_PHONE_NUMBER" => Some("06 12 34 56 78".to_owned()),
             "GEMINI_LIVE_MODEL" => Some(String::new()),
             _ => None,
         };
-        let pinned = env_overrides(env).unwrap();
+        let pinned = env_overrides(env, phonenumber::country::Id::FR)
+            .unwrap()
+            .pinned;
         assert_eq!(
             pinned.get(&SettingKey::TwilioEnabled).map(String::as_str),
             Some("true")
+        );
+        assert_eq!(
+            pinned
+                .get(&SettingKey::TwilioPhoneNumber)
+                .map(String::as_str),
+            Some("+33612345678"),
+            "national numbers are read in DEFAULT_PHONE_REGION"
         );
         assert_eq!(pinned.len(), 2, "empty variables pin nothing");
     }

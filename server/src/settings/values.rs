@@ -2,6 +2,7 @@
 //! to store, or the message shown under the field.
 
 use app::api::SettingKey;
+use phonenumber::country;
 
 /// The OpenAI Realtime model used when none is configured (GA, not on the deprecation list).
 pub const DEFAULT_OPENAI_MODEL: &str = "gpt-realtime-2.1";
@@ -59,6 +60,38 @@ pub fn is_e164(value: &str) -> bool {
             && digits.chars().all(|c| c.is_ascii_digit())
             && !digits.starts_with('0')
     })
+}
+
+/// The Twilio phone number, typed like order phones ("06 12 34 56 78" in France), stored as
+/// E.164. A number already in E.164 is kept as typed even when libphonenumber's metadata
+/// does not know it: Twilio decides which numbers exist (its test number +15005550006 is one
+/// the metadata refuses), and "Test connection" checks the account owns it.
+fn twilio_number(value: &str, region: country::Id) -> Result<String, String> {
+    match crate::phone::parse_e164(value, region) {
+        Ok(e164) => Ok(e164),
+        Err(_) if is_e164(value) => Ok(value.to_owned()),
+        Err(_) => Err(format!(
+            "is not a valid phone number: write it as {}",
+            phone_example(region)
+        )),
+    }
+}
+
+/// The region's example mobile number in both accepted forms ("+33612345678 or 06 12 34 56
+/// 78"), so the hint matches what people in that region type.
+fn phone_example(region: country::Id) -> String {
+    let example = phonenumber::metadata::DATABASE
+        .by_id(region.as_ref())
+        .and_then(|meta| meta.descriptors().mobile()?.example().map(str::to_owned))
+        .and_then(|national| phonenumber::parse(Some(region), national).ok());
+    match example {
+        Some(number) => format!(
+            "{} or {}",
+            number.format().mode(phonenumber::Mode::E164),
+            number.format().mode(phonenumber::Mode::National)
+        ),
+        None => "+ then the country code and number, e.g. +33612345678".to_owned(),
+    }
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -159,8 +192,9 @@ fn choice(key: SettingKey, value: &str) -> Result<String, String> {
         })
 }
 
-/// Validates and normalizes a value typed for `key`. An empty value clears optional keys.
-pub fn validate(key: SettingKey, raw: &str) -> Result<String, String> {
+/// Validates and normalizes a value typed for `key`. An empty value clears optional keys. Phone
+/// numbers without a country code are read in `phone_region` (`DEFAULT_PHONE_REGION`).
+pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result<String, String> {
     let value = if key.kind() == app::api::SettingKind::LongText {
         raw.trim_end()
     } else {
@@ -194,9 +228,7 @@ pub fn validate(key: SettingKey, raw: &str) -> Result<String, String> {
             .then(|| value.to_owned())
             .ok_or_else(|| "must be MG followed by 32 hexadecimal characters".into()),
         SettingKey::TwilioAuthToken => token_like(value, "a Twilio Auth Token"),
-        SettingKey::TwilioPhoneNumber => is_e164(value)
-            .then(|| value.to_owned())
-            .ok_or_else(|| "must be in E.164 format, e.g. +1234567890".into()),
+        SettingKey::TwilioPhoneNumber => twilio_number(value, phone_region),
         SettingKey::PublicBaseUrl => public_base_url(value),
         SettingKey::OpenAiApiKey => token_like(value, "an OpenAI API key"),
         SettingKey::GeminiApiKey => token_like(value, "a Gemini API key"),
@@ -235,6 +267,11 @@ mod tests {
     use super::*;
     use SettingKey::*;
 
+    /// The tests read national numbers as French, like the default `DEFAULT_PHONE_REGION`.
+    fn validate(key: SettingKey, raw: &str) -> Result<String, String> {
+        super::validate(key, raw, country::Id::FR)
+    }
+
     #[test]
     fn sids_need_their_prefix_and_32_hex_characters() {
         let sid = format!("AC{}", "a1".repeat(16));
@@ -249,20 +286,56 @@ mod tests {
     }
 
     #[test]
-    fn phone_numbers_must_be_e164() {
+    fn phone_numbers_are_read_like_order_phones_and_stored_as_e164() {
+        for typed in [
+            "06 12 34 56 78",
+            "06.12.34.56.78",
+            "+33 6 12 34 56 78",
+            "0033612345678",
+        ] {
+            assert_eq!(
+                validate(TwilioPhoneNumber, typed),
+                Ok("+33612345678".into()),
+                "{typed}"
+            );
+        }
         assert_eq!(
-            validate(TwilioPhoneNumber, "+1234567890"),
-            Ok("+1234567890".into())
+            super::validate(TwilioPhoneNumber, "(415) 867-5309", country::Id::US),
+            Ok("+14158675309".into())
         );
+    }
+
+    #[test]
+    fn e164_numbers_unknown_to_the_metadata_are_kept_for_twilio_to_judge() {
+        for kept in ["+15005550006", "+1234567890"] {
+            assert_eq!(validate(TwilioPhoneNumber, kept), Ok(kept.into()), "{kept}");
+        }
+    }
+
+    #[test]
+    fn invalid_phone_numbers_say_how_to_write_one_in_the_region() {
         for bad in [
-            "1234567890",
+            "0612",
+            "hello",
             "+0123",
             "+1 234 567",
             "+1234567890123456",
             "+",
         ] {
-            assert!(validate(TwilioPhoneNumber, bad).is_err(), "{bad}");
+            assert_eq!(
+                validate(TwilioPhoneNumber, bad),
+                Err(
+                    "is not a valid phone number: write it as +33612345678 or 06 12 34 56 78"
+                        .into()
+                ),
+                "{bad}"
+            );
         }
+        let us = super::validate(TwilioPhoneNumber, "0612", country::Id::US).unwrap_err();
+        assert!(
+            us.starts_with("is not a valid phone number: write it as +1"),
+            "{us}"
+        );
     }
 
     #[test]

@@ -2,9 +2,16 @@
 //! form-encoded bodies, JSON answers; errors keep Twilio's numeric code and message. The base URL
 //! comes from `TWILIO_API_BASE_URL` so tests (and regional edges) can point it elsewhere.
 
+use crate::providers::network::{NetworkFailure, NetworkProblem};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
+
+/// Where the Twilio API address comes from, named when it cannot be reached.
+const BASE_URL_SETTING: &str = "TWILIO_API_BASE_URL";
+
+/// How long a request waits for Twilio by default.
+const DEFAULT_WAIT: Duration = Duration::from_secs(15);
 
 /// A Twilio REST failure.
 #[derive(Debug, thiserror::Error)]
@@ -16,21 +23,35 @@ pub enum TwilioError {
         code: u32,
         message: String,
     },
-    /// The connection could not be opened: the request was never sent (safe to retry).
-    #[error("cannot connect to Twilio: {0}")]
-    Connect(String),
-    /// The request may have been sent but no usable answer came back (not safe to retry a create).
-    #[error("no usable answer from Twilio: {0}")]
+    /// The connection could not be opened: the request was never sent (safe to retry). Says
+    /// which of DNS, refused, no route, TLS... and what to check.
+    #[error("{0}")]
+    Connect(NetworkFailure),
+    /// The request may have been sent but no usable answer came back (not safe to retry a
+    /// create), e.g. a timeout or a broken answer; the text says which.
+    #[error("{0}")]
     Network(String),
 }
 
 impl TwilioError {
-    fn from_reqwest(error: reqwest::Error) -> Self {
+    /// Keeps reqwest's distinction: a connect error means nothing was sent.
+    fn from_reqwest(error: reqwest::Error, wait: Duration) -> Self {
+        let failure = NetworkFailure::from_reqwest(&error, BASE_URL_SETTING, wait);
         if error.is_connect() {
-            TwilioError::Connect(error.without_url().to_string())
+            TwilioError::Connect(failure)
+        } else if failure.problem == NetworkProblem::Timeout {
+            TwilioError::Network(failure.to_string())
         } else {
-            TwilioError::Network(error.without_url().to_string())
+            TwilioError::Network(format!("no usable answer from Twilio: {}", failure.detail))
         }
+    }
+
+    /// Whether Twilio refused the Account SID and Auth Token (20003, or a bare HTTP 401).
+    pub fn is_refused_credentials(&self) -> bool {
+        matches!(
+            self,
+            TwilioError::Api { code: 20003, .. } | TwilioError::Api { status: 401, .. }
+        )
     }
 }
 
@@ -113,6 +134,8 @@ pub struct TwilioClient {
     base_url: String,
     account_sid: String,
     auth_token: SecretString,
+    /// How long a request waits for an answer.
+    wait: Duration,
 }
 
 impl std::fmt::Debug for TwilioClient {
@@ -138,7 +161,14 @@ impl TwilioClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             account_sid: account_sid.to_owned(),
             auth_token,
+            wait: DEFAULT_WAIT,
         }
+    }
+
+    /// The same client waiting `wait` for each answer (the settings check; tests shorten it).
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.wait = wait;
+        self
     }
 
     fn account_url(&self, rest: &str) -> String {
@@ -155,10 +185,10 @@ impl TwilioClient {
     ) -> Result<T, TwilioError> {
         let response = request
             .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
-            .timeout(Duration::from_secs(15))
+            .timeout(self.wait)
             .send()
             .await
-            .map_err(TwilioError::from_reqwest)?;
+            .map_err(|error| TwilioError::from_reqwest(error, self.wait))?;
         parse(response).await
     }
 
@@ -235,10 +265,9 @@ async fn parse<T: serde::de::DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, TwilioError> {
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| TwilioError::Network(e.without_url().to_string()))?;
+    let body = response.bytes().await.map_err(|e| {
+        TwilioError::Network(format!("no usable answer from Twilio: {}", e.without_url()))
+    })?;
     if status.is_success() {
         return serde_json::from_slice(&body)
             .map_err(|e| TwilioError::Network(format!("unexpected answer from Twilio: {e}")));
@@ -262,16 +291,24 @@ pub fn explain(error: &TwilioError) -> String {
     let TwilioError::Api { code, message, .. } = error else {
         return error.to_string();
     };
+    // What happened, then what to do about it.
     let words = match code {
-        21211 => "the number called is not a valid phone number",
+        21211 => "the number called is not a valid phone number: check the phone on the order",
         21210 | 21212 => {
-            "the caller ID (the configured phone number) is not a valid or verified Twilio number"
+            "the caller ID (the configured phone number) is not a valid or verified Twilio number: \
+             check Settings › Connections › Phone Number"
         }
-        21215 => "calls to this country are not allowed by the account's geographic permissions",
-        21219 | 21608 => "a trial account can only call verified numbers",
-        20003 => "Twilio refused the credentials (check the Account SID and Auth Token)",
-        20429 | 429 => "Twilio is rate limiting requests; try again in a moment",
-        10004 => "the account's limit of simultaneous calls is reached",
+        21215 => {
+            "calls to this country are not allowed by the account's geographic permissions: \
+             allow the country in the Twilio console (Voice › Settings › Geo permissions)"
+        }
+        21219 | 21608 => {
+            "a trial account can only call verified numbers: verify this number in the Twilio \
+             console, or upgrade the account"
+        }
+        20003 | 401 => "Twilio refused the credentials: wrong Account SID or Auth Token",
+        20429 | 429 => "Twilio is rate limiting requests: try again in a moment",
+        10004 => "the account's limit of simultaneous calls is reached: wait for a call to end",
         20404 => "Twilio does not know this resource",
         _ => return format!("Twilio error {code}: {message}"),
     };
@@ -281,6 +318,7 @@ pub fn explain(error: &TwilioError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::network::test_servers;
 
     fn api(code: u32, message: &str) -> TwilioError {
         TwilioError::Api {
@@ -301,6 +339,98 @@ mod tests {
             explain(&api(99999, "Something new")),
             "Twilio error 99999: Something new"
         );
+    }
+
+    fn client(base: &str) -> TwilioClient {
+        TwilioClient::new(
+            reqwest::Client::new(),
+            base,
+            "AC0123456789abcdef0123456789abcdef",
+            SecretString::from("token".to_owned()),
+        )
+        .with_wait(Duration::from_millis(300))
+    }
+
+    fn connect_problem(result: Result<Account, TwilioError>) -> NetworkProblem {
+        match result {
+            Err(TwilioError::Connect(failure)) => failure.problem,
+            other => panic!("expected a connect error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_refused_connection_never_sent() {
+        let port = test_servers::closed_port().await;
+        let error = client(&format!("http://127.0.0.1:{port}"))
+            .fetch_account()
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("127.0.0.1:{port} refused the connection")),
+            "{error}"
+        );
+        assert_eq!(connect_problem(Err(error)), NetworkProblem::Refused);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_name_is_a_dns_failure_naming_the_setting() {
+        let error = client("https://api.twilio.invalid")
+            .fetch_account()
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot find api.twilio.invalid (DNS lookup failed)")
+                && text.contains("TWILIO_API_BASE_URL"),
+            "{text}"
+        );
+        assert_eq!(connect_problem(Err(error)), NetworkProblem::Dns);
+    }
+
+    #[tokio::test]
+    async fn garbage_or_a_hang_up_instead_of_a_tls_handshake_is_a_tls_failure() {
+        for port in [
+            test_servers::garbling().await,
+            test_servers::closing().await,
+        ] {
+            let result = client(&format!("https://127.0.0.1:{port}"))
+                .fetch_account()
+                .await;
+            assert_eq!(connect_problem(result), NetworkProblem::Tls);
+        }
+    }
+
+    #[tokio::test]
+    async fn silence_is_a_timeout_after_the_request_may_have_been_sent() {
+        let port = test_servers::silent().await;
+        let error = client(&format!("http://127.0.0.1:{port}"))
+            .fetch_account()
+            .await
+            .unwrap_err();
+        let TwilioError::Network(text) = error else {
+            panic!("a timeout is not retried: {error:?}");
+        };
+        assert!(
+            text.starts_with(&format!(
+                "127.0.0.1:{port} did not answer within 0.3 seconds"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn refused_credentials_are_20003_or_a_bare_401() {
+        assert!(api(20003, "Authenticate").is_refused_credentials());
+        let bare = TwilioError::Api {
+            status: 401,
+            code: 401,
+            message: "Unauthorized".into(),
+        };
+        assert!(bare.is_refused_credentials());
+        assert!(explain(&bare).contains("wrong Account SID or Auth Token"));
+        assert!(!api(21211, "x").is_refused_credentials());
     }
 
     #[test]
