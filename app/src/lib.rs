@@ -13,7 +13,7 @@ pub mod ports;
 use crate::api::SessionUser;
 use crate::pages::{
     import::ImportPage,
-    layout::{Header, RequireLogin},
+    layout::{AdminOnly, Header, NotFound, RequireLogin},
     login::LoginPage,
     order::{OrderEditPage, OrderNewPage, OrderPage},
     orders::OrdersPage,
@@ -63,6 +63,25 @@ pub struct AuthContext {
     pub setup: ServerAction<CompleteSetup>,
 }
 
+/// A one-time message for the next page ("Order D-1012 saved."), shown by that page and cleared
+/// when it is left. Browser-only by nature: it is empty while the server renders.
+#[derive(Clone, Copy)]
+pub struct Flash(RwSignal<Option<String>>);
+
+impl Flash {
+    pub fn show(&self, message: String) {
+        self.0.set(Some(message));
+    }
+
+    pub fn message(&self) -> Option<String> {
+        self.0.get()
+    }
+
+    pub fn clear(&self) {
+        let _ = self.0.try_set(None);
+    }
+}
+
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
@@ -86,6 +105,7 @@ pub fn App() -> impl IntoView {
         logout,
         setup,
     });
+    provide_context(Flash(RwSignal::new(None)));
     let live = live::LiveCalls::new();
     provide_context(live);
     // Signed-in pages get live call status; the socket is opened once, in the browser.
@@ -103,11 +123,14 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Title text="Orderline"/>
+        // Each page sets its own title ("Order D-1012"); the site name follows it.
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Orderline".to_owned() } else { format!("{text} · Orderline") }
+        }/>
         <Router>
             <Header/>
             <main>
-                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
+                <Routes fallback=NotFound>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=RequireLogin ssr=SsrMode::Async>
@@ -117,9 +140,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("orders/import") view=ImportPage/>
                         <Route path=path!("orders/:id") view=OrderPage/>
                         <Route path=path!("orders/:id/edit") view=OrderEditPage/>
-                        <Route path=path!("admin/users") view=UsersPage/>
-                        <Route path=path!("admin/api-tokens") view=TokensPage/>
-                        <Route path=path!("admin/settings") view=SettingsPage/>
+                        <Route path=path!("admin/users") view=|| view! { <AdminOnly><UsersPage/></AdminOnly> }/>
+                        <Route path=path!("admin/api-tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
+                        <Route path=path!("admin/settings") view=|| view! { <AdminOnly><SettingsPage/></AdminOnly> }/>
                     </ParentRoute>
                 </Routes>
             </main>

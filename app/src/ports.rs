@@ -34,6 +34,8 @@ pub trait AuthPort: Send + Sync {
     ) -> Result<SessionUser, ApiError>;
     /// Ends the session.
     async fn logout(&self, session: &Session) -> Result<(), ApiError>;
+    /// Whether any account exists (the sign-in page explains the first-admin link otherwise).
+    async fn has_users(&self) -> Result<bool, ApiError>;
     /// Whether the setup token is valid and no user exists yet.
     async fn setup_token_valid(&self, token: &str) -> Result<bool, ApiError>;
     /// Creates the first admin with a single-use setup token and signs them in.

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { ADMIN, goto, hydrated, signIn } from './helpers';
 
 test.beforeEach(async ({ page }) => {
@@ -75,7 +75,7 @@ test('CSV import imports the good rows and reports the bad one', async ({ page }
   await expect(page.getByText('2 rows ready, 1 with errors.')).toBeVisible();
   await expect(page.locator('tr.row-error')).toContainText('customer_phone');
   await page.getByRole('button', { name: 'Import 2 valid rows' }).click();
-  await expect(page.getByText('Imported 2 orders; 1 rows skipped because of errors.')).toBeVisible();
+  await expect(page.getByText('Imported 2 orders; 1 row skipped because of errors.')).toBeVisible();
   await expect(page.locator('tr.row-error')).toContainText('CSV-2');
 
   await goto(page, '/orders?q=CSV-');

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { ADMIN, STAFF, goto, signIn } from './helpers';
 
 test('an admin creates a staff account; staff cannot open admin pages', async ({ page }) => {
@@ -19,5 +19,12 @@ test('an admin creates a staff account; staff cannot open admin pages', async ({
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   const response = await page.goto('/admin/users');
   expect(response?.status()).toBe(403);
-  await expect(page.getByRole('heading', { name: '403 — Forbidden' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+  // The page explains; it does not offer a form the server would refuse.
+  await expect(page.locator('main form')).toHaveCount(0);
+  const tokens = await page.goto('/admin/api-tokens');
+  expect(tokens?.status()).toBe(403);
+  await expect(page.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+  await expect(page.locator('main form')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Create token' })).toHaveCount(0);
 });

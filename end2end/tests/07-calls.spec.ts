@@ -1,4 +1,5 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { APIRequestContext } from '@playwright/test';
 import * as crypto from 'node:crypto';
 import { ADMIN, STAFF, goto, hydrated, signIn } from './helpers';
 
@@ -71,6 +72,14 @@ test('staff place a call and watch its status change live; a refused number show
   await goto(page, `/orders/${refusedId}`);
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await page.getByRole('button', { name: 'Place call' }).click();
-  await expect(page.getByRole('alert').first()).toContainText('the number called is not a valid phone number (Twilio error 21211');
   await expect(page.locator('table.call-log [data-status]').first()).toHaveText('failed');
+  // The reason is shown once, in the call log (no banner repeating it).
+  await expect(page.locator('table.call-log td.failure').first()).toContainText('the number called is not a valid phone number');
+  await expect(page.getByText('not a valid phone number')).toHaveCount(1);
+
+  // Only the answered call is a contact: the refused one leaves "Last contact" empty.
+  await goto(page, '/orders?q=CALL-');
+  const lastContact = (number: string) => page.locator('table.orders tbody tr', { hasText: number }).locator('td').nth(6);
+  await expect(lastContact('CALL-1')).not.toHaveText('—');
+  await expect(lastContact('CALL-2')).toHaveText('—');
 });

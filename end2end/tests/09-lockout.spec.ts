@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { goto } from './helpers';
 
 // Its own client address (the server trusts X-Forwarded-For in this run), so the lockout of

@@ -10,6 +10,36 @@ pub use calls::*;
 pub use orders::*;
 pub use settings::*;
 
+/// The shortest password accepted (the forms state it before anyone fails it).
+pub const PASSWORD_MIN_LENGTH: usize = 8;
+
+/// The password rule in words, as the forms show it.
+pub fn password_rule() -> String {
+    format!("At least {PASSWORD_MIN_LENGTH} characters.")
+}
+
+/// "1 row", "2 rows": a count with its noun, singular or plural (`plural("row", "rows", n)`).
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// Percent-encodes a query value (unreserved characters pass through).
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -144,7 +174,7 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
-    #[error("request refused: {0}")]
+    #[error("{0}")]
     BadRequest(String),
     /// An external service (Twilio) refused or failed; the text says why in plain words.
     #[error("{0}")]

@@ -1,7 +1,7 @@
 //! The calls section of an order page: the Call button and its dialog, and the call log that
 //! updates live from `/api/v1/live`.
 
-use crate::api::{CallReadiness, CallStatus, CallView, OrderDetail, Provider};
+use crate::api::{ApiError, CallReadiness, CallStatus, CallView, OrderDetail, Provider};
 use crate::live::{merged_calls, LiveCalls};
 use crate::pages::layout::action_error;
 use crate::server_fns::calls::{HangUp, PlaceCall};
@@ -40,6 +40,21 @@ pub fn OrderCalls(
     );
     let default = readiness.default_provider;
     let blocked = readiness.blocked;
+    let auth = expect_context::<crate::AuthContext>();
+    let admin = auth
+        .me
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten()
+        .is_some_and(|user| user.is_admin());
+    // A refused call is recorded (failed, with the reason) and shown in the log below: the banner
+    // only shows refusals that left no call behind (limit reached, not configured, ...).
+    let place_error = Signal::derive(move || {
+        place
+            .value()
+            .get()
+            .filter(|result| !matches!(result, Err(ApiError::Upstream(_))))
+    });
 
     view! {
         <section class="panel calls">
@@ -48,7 +63,15 @@ pub fn OrderCalls(
                 <div class="actions">
                     <button type="button" class="primary" disabled=blocked.is_some()
                         on:click=move |_| open.set(true)>"Call"</button>
-                    {blocked.map(|reason| view! { <span class="hint call-blocked">{reason}</span> })}
+                    {blocked.map(|reason| view! {
+                        <span class="hint call-blocked">{reason}" "
+                            {if admin {
+                                view! { <a href="/admin/settings">"Set it up in Settings › Connections"</a> }.into_any()
+                            } else {
+                                view! { <span>"Ask an admin to set it up in Settings."</span> }.into_any()
+                            }}
+                        </span>
+                    })}
                 </div>
             </div>
             <ActionForm action=place attr:class="call-dialog" attr:hidden=move || !open.get() attr:aria-label="Place a call">
@@ -71,7 +94,7 @@ pub fn OrderCalls(
                 </label>
                 <button type="submit" class="primary">"Place call"</button>
             </ActionForm>
-            {action_error(place.value())}
+            {action_error(place_error)}
             {action_error(hang_up.value())}
             <CallLog loaded order_id hang_up/>
         </section>

@@ -1,12 +1,27 @@
 //! CSV import: choose or paste a file, preview each row's errors, then import the valid rows.
 
-use crate::api::{format_cents, ImportReport};
+use crate::api::{format_cents, plural, ImportReport};
+use leptos_meta::Title;
 use crate::pages::layout::action_error;
 use crate::server_fns::orders::{ImportOrders, PreviewImport};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-const EXAMPLE: &str = "number,status,customer_name,customer_phone,delivery_address,window_start,window_end,items,notes,driver_name,driver_phone";
+const REQUIRED: &[&str] = &[
+    "number",
+    "customer_name",
+    "customer_phone",
+    "delivery_address",
+    "items",
+];
+const OPTIONAL: &[&str] = &[
+    "status",
+    "window_start",
+    "window_end",
+    "notes",
+    "driver_name",
+    "driver_phone",
+];
 
 /// The import page.
 #[component]
@@ -16,15 +31,31 @@ pub fn ImportPage() -> impl IntoView {
     let import = ServerAction::<ImportOrders>::new();
     let on_file = move |ev: leptos::ev::Event| read_file_into(ev, csv);
 
+    let columns = |names: &[&str]| {
+        names
+            .iter()
+            .map(|name| view! { <code>{name.to_string()}</code>" " })
+            .collect_view()
+    };
     view! {
+        <Title text="Import orders"/>
         <section class="panel wide">
             <div class="title-row">
                 <h1>"Import orders from CSV"</h1>
                 <div class="actions"><A href="/orders" attr:class="button">"Back to orders"</A></div>
             </div>
-            <p class="hint">"The first line names the columns: "<code>{EXAMPLE}</code>
-                ". Items look like "<code>"2 x Margherita @ 12.50; 1 x Cola @ 2.00"</code>
-                ". Phone numbers may be written as people type them. Rows with errors are reported and skipped; the others are imported."</p>
+            <div class="hint import-help">
+                <p>"The first line names the columns, in any order, separated by commas or semicolons."</p>
+                <ul>
+                    <li>"Required: "{columns(REQUIRED)}</li>
+                    <li>"Optional: "{columns(OPTIONAL)}</li>
+                    <li>"Items: "<code>"2 x Margherita @ 12.50; 1 x Cola @ 2.00"</code></li>
+                    <li>"Times (local): "<code>"2026-11-27 18:00"</code>" (year-month-day hour:minute)"</li>
+                    <li>"Phone numbers as people write them: "<code>"06 12 34 56 78"</code>" or "<code>"+33 6 12 34 56 78"</code></li>
+                    <li>"Status: pending, confirmed, preparing, out_for_delivery, delivered or cancelled (default pending)"</li>
+                </ul>
+                <p>"Rows with errors are reported with their line number and skipped; the others are imported."</p>
+            </div>
             <label>"CSV file"<input type="file" accept=".csv,text/csv" on:change=on_file/></label>
             <label>"CSV content"
                 <textarea name="csv" rows="8" prop:value=move || csv.get()
@@ -41,7 +72,7 @@ pub fn ImportPage() -> impl IntoView {
                 let skipped = report.rows.iter().filter(|r| !r.errors.is_empty()).count();
                 view! {
                     <p class="banner success" role="status">
-                        {format!("Imported {} orders; {} rows skipped because of errors.", report.imported, skipped)}
+                        {imported_summary(report.imported as usize, skipped)}
                     </p>
                     <ReportTable report=report only_errors=true/>
                 }
@@ -50,15 +81,26 @@ pub fn ImportPage() -> impl IntoView {
                 let valid = report.valid_count();
                 let bad = report.rows.len() - valid;
                 view! {
-                    <p class="summary">{format!("{valid} rows ready, {bad} with errors.")}</p>
+                    <p class="summary">{format!("{} ready, {} with errors.", plural(valid, "row", "rows"), bad)}</p>
                     <ReportTable report=report only_errors=false/>
                     <button type="button" class="primary" disabled=valid == 0
                         on:click=move |_| { import.dispatch(ImportOrders { csv: csv.get() }); preview.value().set(None); }>
-                        {format!("Import {valid} valid rows")}
+                        {format!("Import {}", plural(valid, "valid row", "valid rows"))}
                     </button>
                 }
             })}
         </section>
+    }
+}
+
+fn imported_summary(imported: usize, skipped: usize) -> String {
+    let orders = plural(imported, "order", "orders");
+    match skipped {
+        0 => format!("Imported {orders}."),
+        _ => format!(
+            "Imported {orders}; {} skipped because of errors.",
+            plural(skipped, "row", "rows")
+        ),
     }
 }
 

@@ -4,6 +4,7 @@ use crate::api::{field_message, ApiError};
 use crate::AuthContext;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
 
 /// Top bar: brand, navigation (admin entries only for admins), the user's name and "Sign out".
 #[component]
@@ -38,20 +39,92 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// Renders the nested route only for a signed-in user; sends everyone else to the login page.
+/// Renders the nested route only for a signed-in user; sends everyone else to the login page,
+/// which brings them back here after signing in (`/login?next=/orders/12`).
 #[component]
 pub fn RequireLogin() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
+    let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.me.await {
                     Ok(Some(_)) => view! { <Outlet/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Ok(None) => {
+                        let here = format!(
+                            "{}{}",
+                            location.pathname.get_untracked(),
+                            location.search.get_untracked()
+                        );
+                        view! { <Redirect path=login_href(&here)/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The sign-in page's address that returns to `here` afterwards.
+pub fn login_href(here: &str) -> String {
+    match safe_next(here) {
+        Some(next) if next != "/" && next != "/orders" => {
+            format!("/login?next={}", crate::api::urlencode(next))
+        }
+        _ => "/login".to_owned(),
+    }
+}
+
+/// `next` when it is a path on this site (not `//evil.example` or `https://...`).
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+}
+
+/// Renders its children for admins only; staff get a plain explanation instead of a form
+/// the server would refuse. It sits under [`RequireLogin`], which has already awaited the current
+/// user, so the role is read at once (no second Suspense: resources the page creates stay where
+/// server rendering and hydration both expect them).
+#[component]
+pub fn AdminOnly(children: Children) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let admin = auth
+        .me
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten()
+        .is_some_and(|user| user.is_admin());
+    if admin {
+        return children().into_any();
+    }
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <leptos_meta::Title text="Admins only"/>
+        <section class="panel error-panel" role="alert">
+            <h1>"Admins only"</h1>
+            <p>"This page is for admins. Ask an admin if you need something changed here."</p>
+            <p><A href="/orders">"Back to orders"</A></p>
+        </section>
+    }
+    .into_any()
+}
+
+/// The page for an address that is no page, under the usual header.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <leptos_meta::Title text="Page not found"/>
+        <section class="panel error-panel">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
+            <p><A href="/orders">"Back to orders"</A></p>
+        </section>
     }
 }
 
@@ -70,6 +143,61 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
             <p>{error.to_string()}</p>
         </section>
     }
+}
+
+/// The field a form control's `name` stands for: `input[customer_phone]` -> `customer_phone`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // used in the browser only
+pub fn field_key(name: &str) -> &str {
+    name.strip_prefix("input[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(name)
+}
+
+/// Marks the controls of `form` whose fields the last result refused (`aria-invalid="true"`,
+/// styled with a red border), clears the others, and moves focus to the first refused one.
+pub fn mark_invalid_fields<T, V>(form: NodeRef<leptos::html::Form>, value: V)
+where
+    T: Send + Sync + 'static,
+    V: With<Value = Option<Result<T, ApiError>>> + Copy + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        let fields: Vec<String> = value.with(|result| match result {
+            Some(Err(error)) => error
+                .field_errors()
+                .iter()
+                .map(|f| f.field.clone())
+                .collect(),
+            _ => Vec::new(),
+        });
+        let Some(form) = form.get() else { return };
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let controls = form.elements();
+            let mut first: Option<web_sys::HtmlElement> = None;
+            for index in 0..controls.length() {
+                let Some(control) = controls.item(index) else {
+                    continue;
+                };
+                let Some(name) = control.get_attribute("name") else {
+                    continue;
+                };
+                if fields.iter().any(|field| field == field_key(&name)) {
+                    let _ = control.set_attribute("aria-invalid", "true");
+                    if first.is_none() {
+                        first = control.dyn_into::<web_sys::HtmlElement>().ok();
+                    }
+                } else {
+                    let _ = control.remove_attribute("aria-invalid");
+                }
+            }
+            if let Some(control) = first {
+                let _ = control.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (form, fields);
+    });
 }
 
 /// The message of a field error under an input, or nothing.
@@ -108,4 +236,20 @@ where
             _ => None,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_keys_and_return_addresses() {
+        assert_eq!(field_key("input[customer_phone]"), "customer_phone");
+        assert_eq!(field_key("email"), "email");
+        assert_eq!(login_href("/orders/12"), "/login?next=%2Forders%2F12");
+        assert_eq!(login_href("/orders"), "/login");
+        assert_eq!(safe_next("//evil.example/x"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/orders?q=1"), Some("/orders?q=1"));
+    }
 }

@@ -3,7 +3,11 @@
 use crate::api::{format_cents, format_window, OrderDetail, OrderInput, OrderStatus};
 use crate::api::{CallReadiness, CallView};
 use crate::pages::calls::OrderCalls;
-use crate::pages::layout::{action_error, field_error, ErrorPanel, FieldMessage};
+use crate::pages::layout::{
+    action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
+};
+use crate::Flash;
+use leptos_meta::Title;
 use crate::server_fns::calls::order_page;
 use crate::server_fns::orders::{get_order, SaveOrder};
 use leptos::prelude::*;
@@ -53,7 +57,11 @@ fn OrderDetails(
         (None, Some(phone)) => phone.clone(),
         (None, None) => "—".to_owned(),
     };
+    let flash = expect_context::<Flash>();
+    on_cleanup(move || flash.clear());
     view! {
+        <Title text=format!("Order {}", order.number)/>
+        {move || flash.message().map(|text| view! { <p class="banner success" role="status">{text}</p> })}
         <section class="panel">
             <div class="title-row">
                 <h1>"Order "{order.number.clone()}</h1>
@@ -156,15 +164,26 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
     let value = action.value();
     let field = move |name: &'static str| field_error(value, name);
     let title = if order_id.is_some() {
-        "Edit order"
+        format!("Edit order {}", initial.number)
     } else {
-        "New order"
+        "New order".to_owned()
     };
+    let back = order_id.map_or_else(|| "/orders".to_owned(), |id| format!("/orders/{id}"));
     let status = initial.status.clone();
+    let form = NodeRef::<leptos::html::Form>::new();
+    mark_invalid_fields(form, value);
+    // Saved: the server sends the browser to the order, which says so once.
+    let flash = expect_context::<Flash>();
+    Effect::new(move |_| {
+        if let Some(Ok(order)) = value.get() {
+            flash.show(format!("Order {} saved.", order.number));
+        }
+    });
     view! {
+        <Title text=title.clone()/>
         <section class="panel">
             <h1>{title}</h1>
-            <ActionForm action attr:class="order-form">
+            <ActionForm action node_ref=form attr:class="order-form" attr:novalidate=true>
                 {order_id.map(|id| view! { <input type="hidden" name="order_id" value=id/> })}
                 <label>"Order number"<input name="input[number]" value=initial.number required/></label>
                 <FieldMessage message=field("number")/>
@@ -200,7 +219,10 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
                 <FieldMessage message=field("driver_name")/>
                 <FieldMessage message=field("driver_phone")/>
                 {action_error(value)}
-                <button type="submit" class="primary">"Save order"</button>
+                <div class="form-actions">
+                    <button type="submit" class="primary">"Save order"</button>
+                    <A href=back>"Cancel"</A>
+                </div>
             </ActionForm>
         </section>
     }

@@ -1,11 +1,12 @@
 //! The orders table: search, status filter, 50 per page, newest first.
 
-use crate::api::{format_cents, format_window, OrderPage, OrderStatus};
+use crate::api::{format_cents, format_window, urlencode, OrderPage, OrderStatus};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::orders::{list_orders, LoadDemoData};
 use leptos::prelude::*;
-use leptos_router::components::{Form, A};
-use leptos_router::hooks::use_query_map;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// Builds the URL of the orders page for a search, status and page.
 fn page_href(search: &str, status: &str, page: u64) -> String {
@@ -24,19 +25,6 @@ fn page_href(search: &str, status: &str, page: u64) -> String {
     } else {
         format!("/orders?{}", pairs.join("&"))
     }
-}
-
-/// Percent-encodes a query value (unreserved characters pass through).
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The orders page.
@@ -61,7 +49,16 @@ pub fn OrdersPage() -> impl IntoView {
         },
     );
 
+    // The form builds its own address (no empty `q=`/`status=` pairs); the status applies at once.
+    let navigate = use_navigate();
+    let typed = RwSignal::new(String::new());
+    Effect::new(move |_| typed.set(search()));
+    let go = move |status: String| {
+        navigate(&page_href(typed.get_untracked().trim(), &status, 1), Default::default());
+    };
+    let go_status = go.clone();
     view! {
+        <Title text="Orders"/>
         <section class="panel wide">
             <div class="title-row">
                 <h1>"Orders"</h1>
@@ -70,17 +67,19 @@ pub fn OrdersPage() -> impl IntoView {
                     <A href="/orders/new" attr:class="button primary">"New order"</A>
                 </div>
             </div>
-            <Form method="GET" action="/orders" attr:class="filters">
+            <form method="GET" action="/orders" class="filters" role="search"
+                on:submit=move |ev| { ev.prevent_default(); go(status()); }>
                 <input type="search" name="q" placeholder="Number, name or phone" aria-label="Search"
-                    prop:value=search/>
-                <select name="status" aria-label="Status">
+                    prop:value=search on:input=move |ev| typed.set(event_target_value(&ev))/>
+                <select name="status" aria-label="Status"
+                    on:change=move |ev| go_status(event_target_value(&ev))>
                     <option value="" selected=move || status().is_empty()>"All statuses"</option>
                     {OrderStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=move || status() == s.as_str()>{s.label()}</option>
                     }).collect_view()}
                 </select>
                 <button type="submit">"Search"</button>
-            </Form>
+            </form>
             {action_error(demo.value())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {

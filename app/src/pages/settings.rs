@@ -29,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
     // page directly (not through navigation) failed on the Changes list.
     let audit = Resource::new(move || audit_version.get(), |_| settings_audit());
     view! {
+        <leptos_meta::Title text="Settings"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -170,17 +171,25 @@ fn Field(
     let id = format!("setting-{}", key.as_str());
     let save = ServerAction::<SaveSetting>::new();
     let error = RwSignal::new(None::<String>);
+    // Refused values mark the control (red border, announced by screen readers).
+    let invalid = move || error.get().is_some().then_some("true");
     let hint = RwSignal::new(view.secret_hint.clone());
     let text = RwSignal::new(view.value.clone());
     let last_saved = StoredValue::new(view.value.clone());
     let replacing = RwSignal::new(false);
     let typing = StoredValue::new(0u64);
+    // The typing generation a save was sent at: its answer may replace the text (the server
+    // stores "06 12 34 56 78" as "+33612345678") only if nothing was typed since.
+    let sent_at = StoredValue::new(0u64);
 
     Effect::new(move |_| match save.value().get() {
         Some(Ok(saved)) => {
             error.set(None);
             status.set(SaveStatus::Saved);
             last_saved.set_value(saved.value.clone());
+            if !key.is_secret() && typing.get_value() == sent_at.get_value() {
+                text.set(saved.value.clone());
+            }
             if key == SettingKey::PublicBaseUrl {
                 public_url.set(saved.value.clone());
             }
@@ -209,6 +218,7 @@ fn Field(
             return;
         }
         status.set(SaveStatus::Saving);
+        sent_at.set_value(typing.get_value());
         save.dispatch(SaveSetting { key, value });
     };
     let on_type = move |value: String| {
@@ -249,7 +259,7 @@ fn Field(
             }
             .into_any(),
             SettingKind::LongText => view! {
-                <textarea id=id.clone() rows="4" prop:value=move || text.get()
+                <textarea id=id.clone() rows="4" prop:value=move || text.get() aria-invalid=invalid
                     on:input=move |ev| on_type(event_target_value(&ev)) on:blur=move |_| commit()></textarea>
             }
             .into_any(),
@@ -257,7 +267,7 @@ fn Field(
                 <Show when=move || hint.get().is_some() && !replacing.get()
                     fallback=move || view! {
                         <input id=format!("setting-{}", key.as_str()) type="password" autocomplete="off"
-                            prop:value=move || text.get()
+                            prop:value=move || text.get() aria-invalid=invalid
                             on:input=move |ev| text.set(event_target_value(&ev)) on:blur=move |_| commit()/>
                     }>
                     <span class="secret-hint">{move || hint.get()}</span>
@@ -267,7 +277,7 @@ fn Field(
             .into_any(),
             SettingKind::Text | SettingKind::Number => view! {
                 <input id=id.clone() type=if key.kind() == SettingKind::Number { "number" } else { "text" }
-                    prop:value=move || text.get()
+                    prop:value=move || text.get() aria-invalid=invalid
                     on:input=move |ev| on_type(event_target_value(&ev)) on:blur=move |_| commit()/>
             }
             .into_any(),

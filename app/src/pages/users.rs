@@ -1,7 +1,10 @@
 //! Admin: accounts. Create staff or admins, reset passwords, deactivate.
 
 use crate::api::UserSummary;
-use crate::pages::layout::{action_error, field_error, ErrorPanel, FieldMessage};
+use crate::pages::layout::{
+    action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
+};
+use leptos_meta::Title;
 use crate::server_fns::users::{list_users, CreateUser, ResetPassword, SetUserActive};
 use leptos::prelude::*;
 
@@ -17,7 +20,18 @@ pub fn UsersPage() -> impl IntoView {
     );
     let created = create.value();
     let field = move |name: &'static str| field_error(created, name);
+    let form = NodeRef::<leptos::html::Form>::new();
+    mark_invalid_fields(form, created);
+    // A created user clears the form; the banner below names them.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = created.get() {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
+        <Title text="Users"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
@@ -43,7 +57,7 @@ pub fn UsersPage() -> impl IntoView {
         </Suspense>
         <section class="panel">
             <h2>"Add a user"</h2>
-            <ActionForm action=create attr:class="inline-form">
+            <ActionForm action=create node_ref=form attr:class="inline-form" attr:novalidate=true>
                 <label>"Name"<input name="name" required/></label>
                 <FieldMessage message=field("name")/>
                 <label>"Email"<input name="email" type="email" required/></label>
@@ -54,11 +68,17 @@ pub fn UsersPage() -> impl IntoView {
                         <option value="admin">"Admin"</option>
                     </select>
                 </label>
-                <label>"Password"<input name="password" type="password" required/></label>
+                <label>"Password"<input name="password" type="password" autocomplete="new-password" required/></label>
+                <p class="hint">{crate::api::password_rule()}</p>
                 <FieldMessage message=field("password")/>
                 {action_error(created)}
                 <button type="submit" class="primary">"Create user"</button>
             </ActionForm>
+            {move || created.get().and_then(Result::ok).map(|user| view! {
+                <p class="banner success" role="status">
+                    {format!("{} ({}) can now sign in as {}.", user.name, user.email, user.role.as_str())}
+                </p>
+            })}
         </section>
     }
 }

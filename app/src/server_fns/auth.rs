@@ -9,9 +9,14 @@ pub async fn get_me() -> Result<Option<SessionUser>, ApiError> {
     crate::ports::current_user().await
 }
 
-/// Signs in; on success the browser goes to the orders page.
+/// Signs in; on success the browser goes back to `next` (a path on this site, from a link that
+/// needed a session) or to the orders page.
 #[server(endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<SessionUser, ApiError> {
+pub async fn login(
+    email: String,
+    password: String,
+    #[server(default)] next: String,
+) -> Result<SessionUser, ApiError> {
     use crate::ports::{client_ip, ports, session, with_status};
     let ports = ports()?;
     let result = ports
@@ -19,8 +24,14 @@ pub async fn login(email: String, password: String) -> Result<SessionUser, ApiEr
         .login(&session().await?, &email, &password, client_ip().await?)
         .await;
     let user = with_status(result)?;
-    leptos_axum::redirect("/orders");
+    leptos_axum::redirect(crate::pages::layout::safe_next(&next).unwrap_or("/orders"));
     Ok(user)
+}
+
+/// Whether no account exists yet (then the first admin comes from the setup link).
+#[server(endpoint = "setup-needed")]
+pub async fn setup_needed() -> Result<bool, ApiError> {
+    Ok(!crate::ports::ports()?.auth.has_users().await?)
 }
 
 /// Signs out and goes back to the sign-in page.

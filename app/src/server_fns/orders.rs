@@ -24,7 +24,14 @@ pub async fn list_orders(
         status,
         page: page.max(1),
     };
-    with_status(ports()?.orders.list(query).await)
+    let ports = ports()?;
+    let result = with_status(ports.orders.list(query.clone()).await)?;
+    // A page past the end (an old link, fewer orders now) shows the last page instead.
+    let last = result.page_count();
+    if result.page > last && result.total > 0 {
+        return with_status(ports.orders.list(OrderQuery { page: last, ..query }).await);
+    }
+    Ok(result)
 }
 
 /// One order with all its fields.

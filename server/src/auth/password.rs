@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::LazyLock;
 
 /// Shortest password accepted.
-pub const MIN_LENGTH: usize = 8;
+pub const MIN_LENGTH: usize = app::api::PASSWORD_MIN_LENGTH;
 
 /// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]

@@ -133,6 +133,10 @@ impl AuthPort for AuthService {
         session::sign_out(session).await.map_err(session_error)
     }
 
+    async fn has_users(&self) -> Result<bool, ApiError> {
+        Ok(repo::users::count(&self.db).await.map_err(db_error)? > 0)
+    }
+
     async fn setup_token_valid(&self, token: &str) -> Result<bool, ApiError> {
         if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
             return Ok(false);

@@ -39,7 +39,7 @@ pub fn public_base_url(settings: &EffectiveSettings, fallback: &str) -> String {
 /// Why calls cannot be placed with these settings, or None.
 fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
     if !settings.twilio_enabled() {
-        return Some("Twilio is not enabled (Settings › Connections)".into());
+        return Some("Twilio is not enabled.".into());
     }
     let missing: Vec<&str> = [
         SettingKey::TwilioAccountSid,
@@ -52,8 +52,9 @@ fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
     .collect();
     (!missing.is_empty()).then(|| {
         format!(
-            "Twilio is not configured: set {} in Settings › Connections",
-            missing.join(", ")
+            "Twilio is not configured: {} {} missing.",
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
         )
     })
 }

@@ -33,13 +33,55 @@ const REQUIRED: [&str; 5] = [
     "items",
 ];
 
+/// Windows line endings (`\r\n`, as spreadsheet programs save) and old Mac ones (`\r`) become
+/// `\n`: the csv reader counts lines by `\n` only and reported every row one line too low.
+fn normalise_line_endings(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The separator of the file: `;` (spreadsheets in French and other locales where the comma is
+/// the decimal mark), tab, or `,`, whichever the header line (outside quotes) has most of.
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for byte in header.bytes() {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (separator, count) in &mut counts {
+                if byte == *separator {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    // Ties (a one-column header) go to the comma, the first entry.
+    counts
+        .iter()
+        .fold((b',', 0), |best, &(separator, count)| {
+            if count > best.1 {
+                (separator, count)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
 /// Parses a whole file. Errors of the file itself (no header, unknown column) fail the call;
 /// errors of a row stay on that row.
 pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<CsvRow>, String> {
+    let text = normalise_line_endings(text.trim_start_matches('\u{feff}'));
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        .delimiter(delimiter(&text))
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format!("cannot read the header line: {e}"))?
@@ -158,6 +200,31 @@ mod tests {
         assert!(parse_csv("number,customer_name\n", FR)
             .unwrap_err()
             .contains("customer_phone"));
+    }
+
+    #[test]
+    fn windows_line_endings_keep_the_line_numbers() {
+        let unix = format!(
+            "{HEADER}A-1,Ann,06 12 34 56 78,1 rue A,1 x Pizza @ 10\nA-2,Bob,123,2 rue B,1 x Pizza @ 10\n"
+        );
+        let windows = unix.replace('\n', "\r\n");
+        for text in [&unix, &windows] {
+            let rows = parse_csv(text, FR).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{text:?}");
+            assert_eq!(rows[0].input.items, "1 x Pizza @ 10", "no stray \\r");
+        }
+    }
+
+    #[test]
+    fn semicolon_and_tab_separated_files_are_recognised() {
+        let semicolons = "number;customer_name;customer_phone;delivery_address;items\r\nA-1;Ann;06 12 34 56 78;\"1 rue A, Paris\";1 x Pizza @ 10,50\r\n";
+        let rows = parse_csv(semicolons, FR).unwrap();
+        assert_eq!(rows[0].input.delivery_address, "1 rue A, Paris");
+        assert_eq!(rows[0].line, 2);
+        let tabs = "number\tcustomer_name\tcustomer_phone\tdelivery_address\titems\nA-1\tAnn\t0612345678\t1 rue A\t1 x Pizza @ 10\n";
+        assert!(parse_csv(tabs, FR).unwrap()[0].result.is_ok());
+        assert_eq!(delimiter("number,\"a;b;c\",items"), b',');
     }
 
     #[test]

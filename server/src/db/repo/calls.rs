@@ -20,7 +20,8 @@ pub struct NewCall<'a> {
     pub purpose: &'a str,
 }
 
-/// Inserts the call record in `queued` before Twilio is asked, and stamps the order's last contact.
+/// Inserts the call record in `queued` before Twilio is asked. The order's last contact is
+/// stamped only when someone answers (see [`apply_status`]), not when a call is attempted.
 pub async fn insert(db: &DatabaseConnection, call: &NewCall<'_>) -> Result<calls::Model, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -41,11 +42,6 @@ pub async fn insert(db: &DatabaseConnection, call: &NewCall<'_>) -> Result<calls
     }
     .insert(&txn)
     .await?;
-    orders::Entity::update_many()
-        .col_expr(orders::Column::LastContactAt, Expr::value(now))
-        .filter(orders::Column::Id.eq(call.order_id))
-        .exec(&txn)
-        .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -120,6 +116,17 @@ pub async fn apply_status(
     }
     .insert(db)
     .await?;
+    // Someone was reached: the call was answered (in-progress), or completed having lasted (its
+    // in-progress callback may have been lost). Failed, busy, unanswered calls are not a contact.
+    let answered = status == CallStatus::InProgress
+        || (status == CallStatus::Completed && details.duration_seconds.unwrap_or(0) > 0);
+    if answered {
+        orders::Entity::update_many()
+            .col_expr(orders::Column::LastContactAt, Expr::value(at))
+            .filter(orders::Column::Id.eq(call.order_id))
+            .exec(db)
+            .await?;
+    }
     let mut active: calls::ActiveModel = call.into();
     active.status = Set(status.as_str().to_owned());
     active.last_sequence = Set(sequence);
