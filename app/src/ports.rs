@@ -114,6 +114,8 @@ pub trait SettingsPort: Send + Sync {
     async fn audit(&self) -> Result<Vec<AuditEntry>, ApiError>;
     /// Runs a section's connection test with the current settings.
     async fn test(&self, section: Section) -> Result<ConnectionTest, ApiError>;
+    /// The business's time zone and currency, for every page (staff included).
+    fn display(&self) -> crate::api::DisplayPrefs;
 }
 
 /// Outbound calls (staff and admin).

@@ -38,18 +38,24 @@ test('creating an order validates the phone, then editing it', async ({ page }) 
   await page.getByLabel('Order number').fill('E2E-1');
   await page.getByLabel('Customer name').fill('Marie Curie');
   await page.getByLabel('Customer phone').fill('12 34');
+  await expect(page.locator('label', { hasText: 'Customer phone' })).toHaveCSS('position', 'relative'); // marked required
   await page.getByLabel('Delivery address').fill('1 rue Pierre et Marie Curie, 75005 Paris');
   await page.getByLabel('Items').fill('2 x Margherita @ 12.50\n1 x Cola @ 2.00');
   await page.getByRole('button', { name: 'Save order' }).click();
   await expect(page.getByText('is not a phone number').or(page.getByText('is not a valid phone number'))).toBeVisible();
   await expect(page).toHaveURL(/\/orders\/new$/);
+  // The refused field is marked and has the focus.
+  await expect(page.getByLabel('Customer phone')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Customer phone')).toBeFocused();
+  await expect(page.getByLabel('Customer name')).not.toHaveAttribute('aria-invalid', 'true');
 
   await page.getByLabel('Customer phone').fill('06 12 34 56 78');
   await page.getByRole('button', { name: 'Save order' }).click();
   await expect(page).toHaveURL(/\/orders\/\d+$/);
   await expect(page.getByRole('heading', { name: 'Order E2E-1' })).toBeVisible();
   await expect(page.locator('dd.phone')).toHaveText('+33612345678');
-  await expect(page.locator('.total')).toHaveText('27.00');
+  await expect(page.locator('.total')).toHaveText('27.00 €');
+  await expect(page.getByRole('status')).toHaveText('Order E2E-1 saved.');
 
   await hydrated(page);
   await page.getByRole('link', { name: 'Edit' }).click();

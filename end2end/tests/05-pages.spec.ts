@@ -53,6 +53,18 @@ for (const who of [
   test(`every page loads directly, reloads and navigates cleanly (${who.role})`, async ({ page }) => {
     await signIn(page, who.user.email, who.user.password);
     const order = await firstOrder(page);
+    await expect(page.locator('footer.page-foot')).toHaveText(/^Times in [A-Za-z_\/]+ · amounts in EUR$/);
+    // Twilio is not set up yet: the Call button says why, and what this person can do about it.
+    await goto(page, `/orders/${order.id}`);
+    await expect(page.getByRole('button', { name: 'Call', exact: true })).toBeDisabled();
+    const blocked = page.locator('.call-blocked');
+    await expect(blocked).toContainText('Twilio is not enabled.');
+    if (who.admin) {
+      await expect(blocked.getByRole('link', { name: 'Set it up in Settings › Connections' })).toHaveAttribute('href', '/admin/settings');
+    } else {
+      await expect(blocked).toContainText('Ask an admin to set it up');
+      await expect(blocked.getByRole('link')).toHaveCount(0);
+    }
     for (const visit of pagesFor(order, who.admin)) {
       await visitDirectlyAndReload(page, visit);
     }
@@ -113,4 +125,14 @@ test('a page number past the end shows the last page; the status filter applies 
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/\/orders\?status=delivered$/);
   expect(page.url()).not.toContain('&=');
+});
+
+test('the wasm and JS are served compressed, with a content type and a cache rule', async ({ request }) => {
+  for (const [path, type] of [['/pkg/orderline_bg.wasm', 'application/wasm'], ['/pkg/orderline.js', 'text/javascript']]) {
+    const response = await request.get(path, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(response.status(), path).toBe(200);
+    expect(response.headers()['content-encoding'], path).toBe('gzip');
+    expect(response.headers()['content-type'], path).toContain(type);
+    expect(response.headers()['cache-control'], path).toBe('no-cache');
+  }
 });

@@ -3,10 +3,12 @@
 //! entities into them next to its repositories.
 
 mod calls;
+mod display;
 mod orders;
 mod settings;
 
 pub use calls::*;
+pub use display::DisplayPrefs;
 pub use orders::*;
 pub use settings::*;
 

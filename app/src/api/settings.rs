@@ -13,15 +13,17 @@ pub enum Section {
     OpenAi,
     Gemini,
     Agent,
+    Business,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Twilio,
         Section::OpenAi,
         Section::Gemini,
         Section::Agent,
+        Section::Business,
     ];
 
     /// The heading shown on the page.
@@ -31,6 +33,7 @@ impl Section {
             Section::OpenAi => "OpenAI Realtime",
             Section::Gemini => "Gemini Live",
             Section::Agent => "Agent",
+            Section::Business => "Business",
         }
     }
 }
@@ -116,6 +119,8 @@ setting_keys! {
     AgentMaxCallMinutes => "agent_max_call_minutes", Agent, "Maximum call length (minutes)", SettingKind::Number, None;
     AgentMachineBehaviour => "agent_machine_behaviour", Agent, "When an answering machine picks up", SettingKind::Choice(MACHINE), None;
     MaxConcurrentCalls => "max_concurrent_calls", Agent, "Simultaneous calls allowed", SettingKind::Number, None;
+    BusinessTimeZone => "business_time_zone", Business, "Time zone (IANA name, e.g. Europe/Paris)", SettingKind::Text, Some("BUSINESS_TIME_ZONE");
+    Currency => "currency", Business, "Currency (ISO code, e.g. EUR)", SettingKind::Text, Some("CURRENCY");
 }
 
 impl SettingKey {

@@ -130,11 +130,12 @@ fn CallLog(loaded: Vec<CallView>, order_id: i64, hang_up: ServerAction<HangUp>) 
 
 #[component]
 fn CallRow(call: CallView, hang_up: ServerAction<HangUp>) -> impl IntoView {
+    let display = crate::use_display();
     let live_call = !call.status.is_final();
     let id = call.id;
     view! {
         <tr data-call-id=id>
-            <td>{call.created_at.format("%d %b %H:%M:%S").to_string()}</td>
+            <td>{display.precise_time(call.created_at)}</td>
             <td>{call.placed_by}</td>
             <td>{call.recipient.as_str()}" "<span class="phone">{call.to_number}</span></td>
             <td>{call.provider.label()}</td>

@@ -1,6 +1,6 @@
 //! CSV import: choose or paste a file, preview each row's errors, then import the valid rows.
 
-use crate::api::{format_cents, plural, ImportReport};
+use crate::api::{plural, ImportReport};
 use leptos_meta::Title;
 use crate::pages::layout::action_error;
 use crate::server_fns::orders::{ImportOrders, PreviewImport};
@@ -107,6 +107,7 @@ fn imported_summary(imported: usize, skipped: usize) -> String {
 /// The rows of a preview or an import report.
 #[component]
 fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
+    let display = crate::use_display();
     let rows = report
         .rows
         .into_iter()
@@ -125,7 +126,7 @@ fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
                     <td>{row.number}</td>
                     <td>{row.customer_name}</td>
                     <td class="phone">{row.customer_phone}</td>
-                    <td class="num">{format_cents(row.total_cents)}</td>
+                    <td class="num">{display.money(row.total_cents)}</td>
                     <td>{if ok { "OK".to_owned() } else { errors }}</td>
                 </tr>
             }

@@ -48,8 +48,17 @@ pub fn RequireLogin() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let display = expect_context::<crate::Display>().0;
                 match auth.me.await {
-                    Ok(Some(_)) => view! { <Outlet/> }.into_any(),
+                    Ok(Some(_)) => {
+                        // Loaded before the page renders, so every time and amount on it uses
+                        // the same rule on the server and in the browser.
+                        let prefs = display.await.unwrap_or_default();
+                        view! {
+                            <Outlet/>
+                            <footer class="page-foot">{prefs.summary()}</footer>
+                        }.into_any()
+                    }
                     Ok(None) => {
                         let here = format!(
                             "{}{}",

@@ -50,6 +50,7 @@ fn OrderDetails(
     readiness: CallReadiness,
     calls: Vec<CallView>,
 ) -> impl IntoView {
+    let display = crate::use_display();
     let order_for_calls = order.clone();
     let driver = match (&order.driver_name, &order.driver_phone) {
         (Some(name), Some(phone)) => format!("{name} ({phone})"),
@@ -78,8 +79,8 @@ fn OrderDetails(
                 <dt>"Delivery window"</dt><dd>{format_window(order.window_start, order.window_end)}</dd>
                 <dt>"Driver"</dt><dd>{driver}</dd>
                 <dt>"Notes"</dt><dd>{order.notes.clone()}</dd>
-                <dt>"Created"</dt><dd>{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
-                <dt>"Updated"</dt><dd>{order.updated_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+                <dt>"Created"</dt><dd>{display.date_time(order.created_at)}</dd>
+                <dt>"Updated"</dt><dd>{display.date_time(order.updated_at)}</dd>
             </dl>
             <h2>"Items"</h2>
             <table class="items">
@@ -89,12 +90,12 @@ fn OrderDetails(
                         <tr>
                             <td>{item.name.clone()}</td>
                             <td class="num">{item.quantity}</td>
-                            <td class="num">{format_cents(item.unit_price_cents)}</td>
-                            <td class="num">{format_cents(item.unit_price_cents * i64::from(item.quantity))}</td>
+                            <td class="num">{display.money(item.unit_price_cents)}</td>
+                            <td class="num">{display.money(item.unit_price_cents * i64::from(item.quantity))}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
-                <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{format_cents(order.total_cents)}</th></tr></tfoot>
+                <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{display.money(order.total_cents)}</th></tr></tfoot>
             </table>
         </section>
         <OrderCalls order=order_for_calls readiness loaded=calls/>

@@ -1,6 +1,6 @@
 //! The orders table: search, status filter, 50 per page, newest first.
 
-use crate::api::{format_cents, format_window, urlencode, OrderPage, OrderStatus};
+use crate::api::{format_window, urlencode, OrderPage, OrderStatus};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::orders::{list_orders, LoadDemoData};
 use leptos::prelude::*;
@@ -101,6 +101,7 @@ fn OrdersTable(
     status: String,
     demo: ServerAction<LoadDemoData>,
 ) -> impl IntoView {
+    let display = crate::use_display();
     if page.total == 0 && search.is_empty() && status.is_empty() {
         return view! {
             <div class="empty">
@@ -135,8 +136,8 @@ fn OrdersTable(
                         <td class="phone">{order.customer_phone}</td>
                         <td><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></td>
                         <td>{format_window(order.window_start, order.window_end)}</td>
-                        <td class="num">{format_cents(order.total_cents)}</td>
-                        <td>{order.last_contact_at.map(|t| t.format("%d %b %H:%M").to_string()).unwrap_or_else(|| "—".into())}</td>
+                        <td class="num">{display.money(order.total_cents)}</td>
+                        <td>{order.last_contact_at.map(|t| display.short_time(t)).unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

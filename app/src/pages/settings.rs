@@ -92,7 +92,7 @@ fn SectionPanel(
             </div>
             {fields}
             {(section == Section::Twilio).then(|| view! { <WebhookUrls public_url/> })}
-            {(section != Section::Agent).then(|| view! { <TestButton section/> })}
+            {matches!(section, Section::Twilio | Section::OpenAi | Section::Gemini).then(|| view! { <TestButton section/> })}
         </section>
     }
 }
@@ -301,6 +301,7 @@ fn AuditLog(
             <h2>"Changes"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let display = crate::use_display();
                     let entries = entries.await.unwrap_or_default();
                     if entries.is_empty() {
                         return view! { <p class="empty">"No changes yet."</p> }.into_any();
@@ -311,7 +312,7 @@ fn AuditLog(
                             <tbody>
                                 {entries.into_iter().map(|entry| view! {
                                     <tr>
-                                        <td>{entry.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</td>
+                                        <td>{display.date_time(entry.at)}</td>
                                         <td>{entry.user}</td>
                                         <td>{format!("{} › {}", entry.key.section().title(), entry.key.label())}</td>
                                         <td>{entry.action}</td>

@@ -42,6 +42,7 @@ pub fn TokensPage() -> impl IntoView {
         <Title text="API tokens"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let display = crate::use_display();
                 match tokens.await {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(list) => view! {
@@ -61,8 +62,8 @@ pub fn TokensPage() -> impl IntoView {
                                         <tr class:inactive=token.revoked>
                                             <td>{token.name.clone()}</td>
                                             <td><code>{token.prefix}"…"</code></td>
-                                            <td>{token.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                            <td>{token.last_used_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                            <td>{display.date_time(token.created_at)}</td>
+                                            <td>{token.last_used_at.map(|t| display.date_time(t)).unwrap_or_else(|| "never".into())}</td>
                                             <td>{if token.revoked {
                                                 view! { <span>"revoked"</span> }.into_any()
                                             } else {

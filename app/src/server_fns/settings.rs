@@ -34,3 +34,11 @@ pub async fn test_connection(section: Section) -> Result<ConnectionTest, ApiErro
     require_admin().await?;
     with_status(ports()?.settings.test(section).await)
 }
+
+/// How times and amounts are shown (the business's time zone and currency), for every page.
+#[server(endpoint = "display")]
+pub async fn display_prefs() -> Result<crate::api::DisplayPrefs, ApiError> {
+    use crate::ports::{ports, require_user};
+    require_user().await?;
+    Ok(ports()?.settings.display())
+}

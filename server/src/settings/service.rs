@@ -186,6 +186,14 @@ pub fn view_of(settings: &EffectiveSettings, key: SettingKey) -> SettingView {
 
 #[async_trait::async_trait]
 impl SettingsPort for SettingsService {
+    fn display(&self) -> app::api::DisplayPrefs {
+        let current = self.current();
+        app::api::DisplayPrefs {
+            time_zone: current.get(SettingKey::BusinessTimeZone).to_owned(),
+            currency: current.get(SettingKey::Currency).to_owned(),
+        }
+    }
+
     async fn list(&self) -> Result<Vec<SettingView>, ApiError> {
         let current = self.current();
         Ok(SettingKey::ALL
@@ -271,10 +279,11 @@ impl SettingsPort for SettingsService {
             }
             Section::OpenAi => checks::openai(&current, &self.urls, checks::WAIT).await,
             Section::Gemini => checks::gemini(&current, &self.urls, checks::WAIT).await,
-            Section::Agent => {
-                return Err(ApiError::BadRequest(
-                    "the agent section has no connection to test".into(),
-                ))
+            Section::Agent | Section::Business => {
+                return Err(ApiError::BadRequest(format!(
+                    "the {} section has no connection to test",
+                    section.title()
+                )))
             }
         })
     }

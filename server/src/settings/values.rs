@@ -37,6 +37,8 @@ pub fn default_value(key: SettingKey) -> &'static str {
         SettingKey::AgentMaxCallMinutes => "5",
         SettingKey::AgentMachineBehaviour => "hang_up",
         SettingKey::MaxConcurrentCalls => "10",
+        SettingKey::BusinessTimeZone => server_time_zone(),
+        SettingKey::Currency => "EUR",
         SettingKey::TwilioAccountSid
         | SettingKey::TwilioAuthToken
         | SettingKey::TwilioPhoneNumber
@@ -44,6 +46,38 @@ pub fn default_value(key: SettingKey) -> &'static str {
         | SettingKey::PublicBaseUrl
         | SettingKey::OpenAiApiKey
         | SettingKey::GeminiApiKey => "",
+    }
+}
+
+/// This machine's time zone (`TZ`, or what `/etc/localtime` names), read once; `UTC` when it is
+/// not a zone name the display code knows.
+pub fn server_time_zone() -> &'static str {
+    static ZONE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ZONE.get_or_init(|| {
+        iana_time_zone::get_timezone()
+            .ok()
+            .filter(|name| name.parse::<chrono_tz::Tz>().is_ok())
+            .unwrap_or_else(|| "UTC".to_owned())
+    })
+}
+
+/// An IANA zone name, written as the database spells it (`europe/paris` -> `Europe/Paris`).
+fn time_zone(value: &str) -> Result<String, String> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|zone| zone.name().eq_ignore_ascii_case(value))
+        .map(|zone| zone.name().to_owned())
+        .ok_or_else(|| {
+            "is not a time zone name; write it like Europe/Paris or America/New_York".into()
+        })
+}
+
+/// An ISO 4217 currency code: three letters, upper-cased.
+fn currency(value: &str) -> Result<String, String> {
+    if value.len() == 3 && value.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(value.to_ascii_uppercase())
+    } else {
+        Err("must be a three-letter currency code like EUR, USD or GBP".into())
     }
 }
 
@@ -229,6 +263,8 @@ pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result
             .ok_or_else(|| "must be MG followed by 32 hexadecimal characters".into()),
         SettingKey::TwilioAuthToken => token_like(value, "a Twilio Auth Token"),
         SettingKey::TwilioPhoneNumber => twilio_number(value, phone_region),
+        SettingKey::BusinessTimeZone => time_zone(value),
+        SettingKey::Currency => currency(value),
         SettingKey::PublicBaseUrl => public_base_url(value),
         SettingKey::OpenAiApiKey => token_like(value, "an OpenAI API key"),
         SettingKey::GeminiApiKey => token_like(value, "a Gemini API key"),
@@ -264,6 +300,18 @@ pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn time_zone_and_currency_are_normalised() {
+        assert_eq!(
+            validate(SettingKey::BusinessTimeZone, "europe/paris"),
+            Ok("Europe/Paris".to_owned())
+        );
+        assert!(validate(SettingKey::BusinessTimeZone, "Paris").is_err());
+        assert_eq!(validate(SettingKey::Currency, "usd"), Ok("USD".to_owned()));
+        assert!(validate(SettingKey::Currency, "EURO").is_err());
+        assert!(server_time_zone().parse::<chrono_tz::Tz>().is_ok());
+    }
+
     use super::*;
     use SettingKey::*;
 
