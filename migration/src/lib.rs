@@ -1,11 +1,14 @@
 //! Database schema migrations. They run at every server start, on SQLite and on PostgreSQL alike,
 //! so each migration must use only what both backends support through SeaQuery's schema builder.
+//! [`search_text`] is the orders search normalisation, shared with the server (see its doc).
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_foundation;
 mod m20261127_000002_settings;
 mod m20261127_000003_calls;
+mod m20261128_000004_order_search_text;
+pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
 pub struct Migrator;
@@ -17,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_settings::Migration),
             Box::new(m20261127_000003_calls::Migration),
+            Box::new(m20261128_000004_order_search_text::Migration),
         ]
     }
 }

@@ -1,10 +1,13 @@
 //! [`OrdersService`]: the `OrdersPort` over the database.
 
 use super::{csv_import::CsvRow, demo, parse_csv, validate_input, ValidOrder};
+use crate::db::repo::orders::Term;
 use crate::db::{db_error, repo};
 use crate::phone::{looks_like_phone, parse_e164};
 use app::api::{ApiError, FieldError, ImportReport, ImportRow, OrderDetail, OrderInput, OrderPage};
 use app::ports::{OrderQuery, OrdersPort};
+use migration::search_text::{digits, words};
+use phonenumber::country;
 use sea_orm::DatabaseConnection;
 use std::collections::HashSet;
 
@@ -19,14 +22,18 @@ pub struct OrdersService {
 }
 
 impl OrdersService {
-    /// Turns the search box text into a query: a phone number is matched exactly in E.164.
+    /// Turns the search box text into a query: a whole phone number is matched exactly in E.164,
+    /// anything else as terms (see [`search_terms`]).
     fn interpret(&self, query: &OrderQuery) -> repo::orders::Search {
         let text = query.search.trim();
         let phone = looks_like_phone(text)
             .then(|| parse_e164(text, self.region).ok())
             .flatten();
         repo::orders::Search {
-            text: (phone.is_none() && !text.is_empty()).then(|| text.to_owned()),
+            terms: match phone {
+                Some(_) => Vec::new(),
+                None => search_terms(text, self.region),
+            },
             phone,
             status: query.status,
         }
@@ -74,6 +81,53 @@ impl OrdersService {
         }
         Ok(rows)
     }
+}
+
+/// What people type between the digits of a phone number.
+const PHONE_SEPARATORS: [char; 7] = [' ', '+', '-', '.', '(', ')', '/'];
+
+/// The search box text as terms that must all match. A phone typed in part with its separators
+/// ("06 12", "+33 6 12") is one term of its digits; any other text is one term per word, folded
+/// like `search_text` ("Inès D-1012" -> "ines", "d1012").
+fn search_terms(text: &str, region: country::Id) -> Vec<Term> {
+    let phone_part = text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || PHONE_SEPARATORS.contains(&c));
+    if !phone_part {
+        return words(text)
+            .into_iter()
+            .map(|word| term(word, region))
+            .collect();
+    }
+    let digits = digits(text);
+    let international = match digits.strip_prefix("00") {
+        Some(rest) => Some(rest.to_owned()),
+        None => text.starts_with('+').then(|| digits.clone()),
+    };
+    let phone = match international {
+        // Already international ("+33 6 12", "0033 6 12"): the digits after "+" in E.164.
+        Some(digits) => Term {
+            text: digits,
+            or_phone: None,
+        },
+        None => term(digits, region),
+    };
+    // Nothing is left of "00" alone: no term, like an empty search.
+    [phone].into_iter().filter(|t| !t.text.is_empty()).collect()
+}
+
+/// A term; three digits or more starting with the region's national prefix may also be the start
+/// of a phone typed in national format ("0612" in France is also "33612").
+fn term(text: String, region: country::Id) -> Term {
+    let or_phone = (text.len() >= 3 && text.chars().all(|c| c.is_ascii_digit()))
+        .then(|| {
+            let metadata = phonenumber::metadata::DATABASE.by_id(region.as_ref())?;
+            let national = text.strip_prefix(metadata.national_prefix()?)?;
+            Some(format!("{}{national}", metadata.country_code()))
+        })
+        .flatten();
+    Term { text, or_phone }
 }
 
 fn number_taken() -> ApiError {
@@ -203,5 +257,48 @@ impl OrdersPort for OrdersService {
             rows: rows.iter().map(report_row).collect(),
             imported,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<(String, Option<String>)> {
+        search_terms(text, country::Id::FR)
+            .into_iter()
+            .map(|term| (term.text, term.or_phone))
+            .collect()
+    }
+
+    fn plain(text: &str) -> (String, Option<String>) {
+        (text.to_owned(), None)
+    }
+
+    #[test]
+    fn words_are_folded_terms() {
+        assert_eq!(terms("Inès  D-1012"), [plain("ines"), plain("d1012")]);
+        assert_eq!(terms("d1012"), [plain("d1012")]);
+        assert_eq!(terms("  "), []);
+    }
+
+    #[test]
+    fn a_national_phone_fragment_is_also_its_international_form() {
+        for text in ["0612", "06 12", "06.12", "(06) 12"] {
+            assert_eq!(terms(text), [("0612".to_owned(), Some("33612".to_owned()))]);
+        }
+        assert_eq!(terms("5678"), [plain("5678")]);
+        assert_eq!(
+            terms("06"),
+            [plain("06")],
+            "two digits are too short to be a phone"
+        );
+    }
+
+    #[test]
+    fn an_international_phone_fragment_is_its_e164_digits() {
+        assert_eq!(terms("+33 6 12"), [plain("33612")]);
+        assert_eq!(terms("0033 6 12"), [plain("33612")]);
+        assert_eq!(terms("00"), []);
     }
 }

@@ -204,3 +204,140 @@ async fn csv_import_writes_good_rows_and_reports_the_bad_one() {
         .await;
     assert_eq!(bad_header.status(), 400);
 }
+
+/// Creates an order through the form with this number, customer name and phone.
+async fn create_order(app: &crate::helpers::TestApp, number: &str, name: &str, phone: &str) {
+    let mut form = order_form(number, phone);
+    for field in &mut form {
+        if field.0 == "input[customer_name]" {
+            field.1 = name;
+        }
+    }
+    let response = app.call("orders/save", &form).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+/// The numbers of the orders the search box finds for `search`, sorted.
+async fn found(app: &crate::helpers::TestApp, search: &str) -> Vec<String> {
+    let page: serde_json::Value = app
+        .call("orders/list", &[("search", search), ("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut numbers: Vec<String> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_str().unwrap().to_owned())
+        .collect();
+    numbers.sort();
+    assert_eq!(page["total"], numbers.len(), "total for {search:?}");
+    numbers
+}
+
+/// Three customers called Inès/INÈS/Ines, phones 06 12 34 56 78, 07 81 23 45 67, 06 99 88 77 66.
+async fn app_with_three_orders() -> crate::helpers::TestApp {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    create_order(&app, "D-1012", "Inès Dupont", "06 12 34 56 78").await;
+    create_order(&app, "D-2000", "INÈS MARTIN", "07 81 23 45 67").await;
+    create_order(&app, "E-77", "Ines Leroy", "06 99 88 77 66").await;
+    app
+}
+
+#[tokio::test]
+async fn search_ignores_accents_and_case_both_ways() {
+    let app = app_with_three_orders().await;
+    let all = ["D-1012", "D-2000", "E-77"];
+    assert_eq!(found(&app, "Ines").await, all);
+    assert_eq!(found(&app, "ines").await, all);
+    assert_eq!(found(&app, "Inès").await, all);
+    assert_eq!(found(&app, "INÈS").await, all);
+    assert_eq!(found(&app, "inès dupont").await, ["D-1012"]);
+    assert_eq!(found(&app, "Martin").await, ["D-2000"]);
+}
+
+#[tokio::test]
+async fn search_finds_a_number_with_or_without_its_prefix() {
+    let app = app_with_three_orders().await;
+    for search in ["1012", "D-1012", "d-1012", "D1012", "D-10", "d10"] {
+        assert_eq!(found(&app, search).await, ["D-1012"], "{search}");
+    }
+    assert_eq!(found(&app, "D-").await, ["D-1012", "D-2000"]);
+}
+
+#[tokio::test]
+async fn search_finds_a_phone_in_part_or_whole() {
+    let app = app_with_three_orders().await;
+    for search in [
+        "5678",
+        "0612",
+        "06 12",
+        "06.12.34",
+        "+33 6 12",
+        "0612345678",
+        "+33612345678",
+    ] {
+        assert_eq!(found(&app, search).await, ["D-1012"], "{search}");
+    }
+    assert_eq!(found(&app, "0699").await, ["E-77"]);
+    assert_eq!(
+        found(&app, "ines 5678").await,
+        ["D-1012"],
+        "every term must match"
+    );
+    // One or two digits look in the number and name only: "12" is in D-1012, and in the phone
+    // of D-2000 (07 81 23 45 67), which is not found for it.
+    assert_eq!(found(&app, "12").await, ["D-1012"]);
+}
+
+#[tokio::test]
+async fn a_search_that_matches_nothing_finds_nothing() {
+    let app = app_with_three_orders().await;
+    for search in ["zzz", "ines 9999", "Dupond", "D-1013", "0712", "100%"] {
+        assert_eq!(found(&app, search).await, Vec::<String>::new(), "{search}");
+    }
+}
+
+#[tokio::test]
+async fn the_migration_fills_the_search_text_of_existing_orders() {
+    use migration::{Migrator, MigratorTrait};
+    let app = app_with_three_orders().await;
+    // Back to the schema without `search_text`, then forward again: the orders are backfilled.
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(found(&app, "Inès").await, ["D-1012", "D-2000", "E-77"]);
+    assert_eq!(found(&app, "1012").await, ["D-1012"]);
+    assert_eq!(found(&app, "0612").await, ["D-1012"]);
+}
+
+#[tokio::test]
+async fn a_search_matching_many_orders_is_counted_and_paged_newest_first() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    // D-1 (newest) to D-1200, more than a search reads by id.
+    let orders = server::orders::demo::generate(1200, 1, chrono::Utc::now(), 7);
+    for chunk in orders.chunks(100) {
+        repo::orders::insert_many(&app.db, chunk).await.unwrap();
+    }
+    // Every order matches "D-", only D-11, D-110..119 and D-1100..1199 match "D-11": both are
+    // counted and paged newest first, whichever way they are read.
+    for (search, page, total, len, first) in [
+        ("D-", "1", 1200, 50, "D-1"),
+        ("D-", "2", 1200, 50, "D-51"),
+        ("D-11", "1", 111, 50, "D-11"),
+        ("D-11", "3", 111, 11, "D-1189"),
+    ] {
+        let listed: serde_json::Value = app
+            .call("orders/list", &[("search", search), ("page", page)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["total"], total, "{search} page {page}");
+        assert_eq!(listed["orders"].as_array().unwrap().len(), len);
+        assert_eq!(listed["orders"][0]["number"], first, "{search} page {page}");
+    }
+    assert_eq!(found(&app, "D-1100").await, ["D-1100"]);
+}

@@ -25,6 +25,10 @@ pub struct Model {
     pub last_contact_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// What the search looks in: phone digits, number and customer name, lower-cased without
+    /// accents (`migration::search_text::order_search_text`); written with every insert/update.
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
