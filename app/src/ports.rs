@@ -207,3 +207,41 @@ pub async fn client_ip() -> Result<IpAddr, ApiError> {
         .map_err(|_| ApiError::Internal)?;
     Ok(ip)
 }
+
+/// Data loaded while the server renders one page, shared by the rest of that render.
+///
+/// Leptos renders a suspended part of a page more than once, and a page component built again
+/// creates its resources again: without this, the orders page ran its search three times per
+/// request (the three loads start together, so the first one's result is shared, not just
+/// cached). The server provides one `RenderMemo` per rendered request; server functions called
+/// over HTTP have none and always run.
+#[derive(Clone, Default)]
+pub struct RenderMemo(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<MemoKey, MemoCell>>>,
+);
+
+/// The server function and its arguments, and the result type (one cell per type, so a cell is
+/// always of the type asked for).
+type MemoKey = (String, std::any::TypeId);
+/// A `tokio::sync::OnceCell<T>` for the `T` of its key.
+type MemoCell = Arc<dyn std::any::Any + Send + Sync>;
+
+/// Runs `load` once per key during one server render (see [`RenderMemo`]); the key names the
+/// server function and its arguments.
+pub async fn memo<T, F>(key: String, load: impl FnOnce() -> F) -> T
+where
+    T: Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = T>,
+{
+    let cell = leptos::prelude::use_context::<RenderMemo>().and_then(|memo| {
+        let mut map = memo.0.lock().ok()?;
+        let cell = map
+            .entry((key, std::any::TypeId::of::<T>()))
+            .or_insert_with(|| Arc::new(tokio::sync::OnceCell::<T>::new()));
+        cell.clone().downcast::<tokio::sync::OnceCell<T>>().ok()
+    });
+    match cell {
+        Some(cell) => cell.get_or_init(load).await.clone(),
+        None => load().await,
+    }
+}

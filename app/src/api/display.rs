@@ -63,10 +63,7 @@ impl DisplayPrefs {
 
     /// "Times in Europe/Paris · amounts in EUR": said once, in the page footer.
     pub fn summary(&self) -> String {
-        format!(
-            "Times in {} · amounts in {}",
-            self.time_zone, self.currency
-        )
+        format!("Times in {} · amounts in {}", self.time_zone, self.currency)
     }
 }
 

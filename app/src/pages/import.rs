@@ -1,10 +1,10 @@
 //! CSV import: choose or paste a file, preview each row's errors, then import the valid rows.
 
 use crate::api::{plural, ImportReport};
-use leptos_meta::Title;
 use crate::pages::layout::action_error;
 use crate::server_fns::orders::{ImportOrders, PreviewImport};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 const REQUIRED: &[&str] = &[

@@ -41,14 +41,18 @@ pub fn Header() -> impl IntoView {
 
 /// Renders the nested route only for a signed-in user; sends everyone else to the login page,
 /// which brings them back here after signing in (`/login?next=/orders/12`).
+///
+/// Leptos runs this `Suspend` again as each awaited resource resolves, building the page again:
+/// the page's own loads are shared within the render (see `app::ports::RenderMemo`), so they run
+/// once per request.
 #[component]
 pub fn RequireLogin() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
+    let display = expect_context::<crate::Display>().0;
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let display = expect_context::<crate::Display>().0;
                 match auth.me.await {
                     Ok(Some(_)) => {
                         // Loaded before the page renders, so every time and amount on it uses

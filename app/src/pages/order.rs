@@ -6,11 +6,11 @@ use crate::pages::calls::OrderCalls;
 use crate::pages::layout::{
     action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
 };
-use crate::Flash;
-use leptos_meta::Title;
 use crate::server_fns::calls::order_page;
 use crate::server_fns::orders::{get_order, SaveOrder};
+use crate::Flash;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 

@@ -54,7 +54,10 @@ pub fn OrdersPage() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     Effect::new(move |_| typed.set(search()));
     let go = move |status: String| {
-        navigate(&page_href(typed.get_untracked().trim(), &status, 1), Default::default());
+        navigate(
+            &page_href(typed.get_untracked().trim(), &status, 1),
+            Default::default(),
+        );
     };
     let go_status = go.clone();
     view! {

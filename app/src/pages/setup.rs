@@ -1,10 +1,10 @@
 //! The one-time first-admin page, reached from the setup link the server logs when it has no users.
 
 use crate::pages::layout::{action_error, field_error, mark_invalid_fields, FieldMessage};
-use leptos_meta::Title;
 use crate::server_fns::auth::setup_token_valid;
 use crate::AuthContext;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// Creates the first admin account.

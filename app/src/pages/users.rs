@@ -4,9 +4,9 @@ use crate::api::UserSummary;
 use crate::pages::layout::{
     action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
 };
-use leptos_meta::Title;
 use crate::server_fns::users::{list_users, CreateUser, ResetPassword, SetUserActive};
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// The users page (admins only; staff get 403).
 #[component]

@@ -48,15 +48,18 @@ pub async fn order_calls(order_id: i64) -> Result<Vec<CallView>, ApiError> {
 /// Everything the order page shows in one call: the order, whether it can be called, its calls.
 #[server(endpoint = "orders/page")]
 pub async fn order_page(order_id: i64) -> Result<OrderPageData, ApiError> {
-    use crate::ports::{ports, require_user, with_status};
+    use crate::ports::{memo, ports, require_user, with_status};
     require_user().await?;
-    let ports = ports()?;
-    let order = with_status(ports.orders.get(order_id).await)?;
-    let readiness = with_status(ports.calls.readiness().await)?;
-    let calls = with_status(ports.calls.for_order(order_id).await)?;
-    Ok(OrderPageData {
-        order,
-        readiness,
-        calls,
+    memo(format!("orders/page {order_id}"), || async move {
+        let ports = ports()?;
+        let order = with_status(ports.orders.get(order_id).await)?;
+        let readiness = with_status(ports.calls.readiness().await)?;
+        let calls = with_status(ports.calls.for_order(order_id).await)?;
+        Ok(OrderPageData {
+            order,
+            readiness,
+            calls,
+        })
     })
+    .await
 }

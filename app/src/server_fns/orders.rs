@@ -10,7 +10,7 @@ pub async fn list_orders(
     status: Option<String>,
     page: u64,
 ) -> Result<OrderPage, ApiError> {
-    use crate::ports::{ports, require_user, with_status, OrderQuery};
+    use crate::ports::{require_user, OrderQuery};
     require_user().await?;
     let status = match status.as_deref() {
         None | Some("") => None,
@@ -24,12 +24,28 @@ pub async fn list_orders(
         status,
         page: page.max(1),
     };
+    let key = format!("orders/list {query:?}");
+    crate::ports::memo(key, || load_page(query)).await
+}
+
+/// The page asked for, or the last one when the number is past the end.
+#[cfg(feature = "ssr")]
+async fn load_page(query: crate::ports::OrderQuery) -> Result<OrderPage, ApiError> {
+    use crate::ports::{ports, with_status, OrderQuery};
     let ports = ports()?;
     let result = with_status(ports.orders.list(query.clone()).await)?;
     // A page past the end (an old link, fewer orders now) shows the last page instead.
     let last = result.page_count();
     if result.page > last && result.total > 0 {
-        return with_status(ports.orders.list(OrderQuery { page: last, ..query }).await);
+        return with_status(
+            ports
+                .orders
+                .list(OrderQuery {
+                    page: last,
+                    ..query
+                })
+                .await,
+        );
     }
     Ok(result)
 }
@@ -37,9 +53,12 @@ pub async fn list_orders(
 /// One order with all its fields.
 #[server(endpoint = "orders/get")]
 pub async fn get_order(id: i64) -> Result<OrderDetail, ApiError> {
-    use crate::ports::{ports, require_user, with_status};
+    use crate::ports::{memo, ports, require_user, with_status};
     require_user().await?;
-    with_status(ports()?.orders.get(id).await)
+    memo(format!("orders/get {id}"), || async move {
+        with_status(ports()?.orders.get(id).await)
+    })
+    .await
 }
 
 /// Creates (no `order_id`) or updates an order, then shows it.

@@ -6,9 +6,12 @@ use leptos::prelude::*;
 /// Every setting with its source; secrets only as "set, ends in …".
 #[server(endpoint = "settings/list")]
 pub async fn list_settings() -> Result<Vec<SettingView>, ApiError> {
-    use crate::ports::{ports, require_admin, with_status};
+    use crate::ports::{memo, ports, require_admin, with_status};
     require_admin().await?;
-    with_status(ports()?.settings.list().await)
+    memo("settings/list".into(), || async {
+        with_status(ports()?.settings.list().await)
+    })
+    .await
 }
 
 /// Saves one field (autosave); refuses an invalid value without touching the others.
@@ -22,9 +25,12 @@ pub async fn save_setting(key: SettingKey, value: String) -> Result<SettingView,
 /// Recent settings changes.
 #[server(endpoint = "settings/audit")]
 pub async fn settings_audit() -> Result<Vec<AuditEntry>, ApiError> {
-    use crate::ports::{ports, require_admin, with_status};
+    use crate::ports::{memo, ports, require_admin, with_status};
     require_admin().await?;
-    with_status(ports()?.settings.audit().await)
+    memo("settings/audit".into(), || async {
+        with_status(ports()?.settings.audit().await)
+    })
+    .await
 }
 
 /// "Test connection" for one section.
@@ -36,9 +42,8 @@ pub async fn test_connection(section: Section) -> Result<ConnectionTest, ApiErro
 }
 
 /// How times and amounts are shown (the business's time zone and currency), for every page.
+/// Not a secret, and loaded with every page (the sign-in page too), so no session is needed.
 #[server(endpoint = "display")]
 pub async fn display_prefs() -> Result<crate::api::DisplayPrefs, ApiError> {
-    use crate::ports::{ports, require_user};
-    require_user().await?;
-    Ok(ports()?.settings.display())
+    Ok(crate::ports::ports()?.settings.display())
 }

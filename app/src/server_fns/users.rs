@@ -6,9 +6,12 @@ use leptos::prelude::*;
 /// All accounts.
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserSummary>, ApiError> {
-    use crate::ports::{ports, require_admin, with_status};
+    use crate::ports::{memo, ports, require_admin, with_status};
     require_admin().await?;
-    with_status(ports()?.users.list_users().await)
+    memo("users/list".into(), || async {
+        with_status(ports()?.users.list_users().await)
+    })
+    .await
 }
 
 /// Creates a staff or admin account.
@@ -48,9 +51,12 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<(), ApiError> {
 /// All API tokens (without their secrets).
 #[server(endpoint = "tokens/list")]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, ApiError> {
-    use crate::ports::{ports, require_admin, with_status};
+    use crate::ports::{memo, ports, require_admin, with_status};
     require_admin().await?;
-    with_status(ports()?.users.list_api_tokens().await)
+    memo("tokens/list".into(), || async {
+        with_status(ports()?.users.list_api_tokens().await)
+    })
+    .await
 }
 
 /// Creates an API token; its secret is in the answer and never again.

@@ -101,7 +101,10 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ports.clone()),
+            move || {
+                provide_context(ports.clone());
+                provide_context(app::ports::RenderMemo::default());
+            },
             move || shell(options.clone()),
         )
         .fallback(static_or_not_found)
