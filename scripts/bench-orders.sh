@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark: the server-rendered orders page, searched by phone, with 100,000 orders in SQLite.
-# Builds the release server, seeds a fresh database, signs in, and drives GET /orders?q=<phone>
-# with wrk (phones typed in national format, a different one per request). Prints wrk's latency
-# distribution. Usage: scripts/bench-orders.sh [ORDERS] [CONNECTIONS] [SECONDS]
+# Builds the release server, seeds a fresh database, signs in, and drives GET /orders?q=<query>
+# with wrk (a different real phone per request). QUERY is `phone` (the whole number typed in
+# national format, "06 12 34 56 78": the indexed path), `last4` (its last 4 digits, "5678") or
+# `start` (its national start, "06 12 34"): the last two scan the search column.
+# Prints wrk's latency distribution. Usage: scripts/bench-orders.sh [ORDERS] [CONNECTIONS] [SECONDS] [QUERY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORDERS=${1:-100000}
 CONNECTIONS=${2:-4}
 SECONDS_=${3:-20}
+QUERY=${4:-phone}
 PORT=3200
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -31,9 +34,15 @@ curl -fs -c "$work/jar" -H "Origin: http://127.0.0.1:$PORT" \
   -d "email=$ADMIN_EMAIL&password=$ADMIN_PASSWORD" "http://127.0.0.1:$PORT/api/login" >/dev/null
 cookie=$(awk '$6=="orderline_session"{print $6"="$7}' "$work/jar")
 
-# 500 real phones from the database, written as people type them: "06 12 34 56 78".
+# 500 real phones from the database, written as people type them ("+" is a space in the URL).
+case "$QUERY" in
+  phone) expr='s/^\+33([0-9])([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})$/0\1+\2+\3+\4+\5/' ;;
+  last4) expr='s/^.*([0-9]{4})$/\1/' ;;
+  start) expr='s/^\+33([0-9])([0-9]{2})([0-9]{2}).*$/0\1+\2+\3/' ;;
+  *) echo "QUERY must be phone, last4 or start" >&2; exit 2 ;;
+esac
 sqlite3 "$work/bench.db" "select customer_phone from orders order by random() limit 500" |
-  sed -E 's/^\+33([0-9])([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})$/0\1+\2+\3+\4+\5/' > "$work/phones.txt"
+  sed -E "$expr" > "$work/phones.txt"
 sample=$(head -n1 "$work/phones.txt")
 matches=$(curl -fs -b "$work/jar" -H "Accept: text/html" "http://127.0.0.1:$PORT/orders?q=$sample" | grep -c 'class="phone"' || true)
 echo "sanity: /orders?q=$sample renders $matches matching row(s)"
@@ -50,5 +59,5 @@ request = function()
   return wrk.format("GET", "/orders?q=" .. phones[i])
 end
 LUA
-echo "wrk: $CONNECTIONS connections, 1 thread, ${SECONDS_}s, GET /orders?q=<phone> (server-rendered HTML)"
+echo "wrk: $CONNECTIONS connections, 1 thread, ${SECONDS_}s, GET /orders?q=<$QUERY> (server-rendered HTML)"
 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s "$work/search.lua" "http://127.0.0.1:$PORT"

@@ -16,8 +16,9 @@ cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 step "build (server and wasm front end)"
 cargo xtask build
 
+# A hung test fails the run after 15 minutes instead of holding CI until its own limit.
 step "unit and integration tests (SQLite)"
-cargo test --workspace --exclude frontend
+timeout 900 cargo test --workspace --exclude frontend
 
 PG_URL=${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}
 if command -v psql >/dev/null && psql "$PG_URL" -qAtc 'select 1' >/dev/null 2>&1; then
@@ -25,12 +26,12 @@ if command -v psql >/dev/null && psql "$PG_URL" -qAtc 'select 1' >/dev/null 2>&1
   # Each test creates its own ol_test_* database; drop those left by earlier runs.
   psql "$PG_URL" -qAtc "select datname from pg_database where datname like 'ol_test_%'" |
     while read -r db; do psql "$PG_URL" -qc "drop database if exists \"$db\"" >/dev/null; done
-  ORDERLINE_TEST_PG_URL="$PG_URL" cargo test -p server --test it
+  ORDERLINE_TEST_PG_URL="$PG_URL" timeout 900 cargo test --workspace --exclude frontend --test it
 else
   printf '\033[1;33mPostgreSQL does not answer at %s: PostgreSQL tests skipped\033[0m\n' "$PG_URL"
 fi
 
 step "end-to-end tests (Playwright, /usr/bin/chromium)"
-(cd end2end && npx playwright test)
+(cd end2end && timeout 900 npx playwright test)
 
 step "all tests passed"

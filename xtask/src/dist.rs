@@ -115,6 +115,11 @@ pub fn run(root: &Path) -> Result<()> {
     }
     let binary = dist.join("orderline");
     fs::copy(site::server_binary(root, Profile::Release), &binary)?;
+    // Symbols are most of the file; backtraces keep function names without them.
+    match Command::new("strip").arg(&binary).status() {
+        Ok(status) if status.success() => {}
+        _ => log("strip is not available: the binary keeps its symbols"),
+    }
     log(&format!(
         "server built in {:.1} s",
         started.elapsed().as_secs_f64()
