@@ -23,7 +23,6 @@ use crate::pages::{
     users::UsersPage,
 };
 use crate::server_fns::auth::{get_me, CompleteSetup, Login, Logout};
-use crate::server_fns::settings::display_prefs;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
@@ -83,16 +82,14 @@ impl Flash {
     }
 }
 
-/// The business's display rule (time zone, currency), loaded with the page and awaited by
-/// [`RequireLogin`](pages::layout::RequireLogin) before any signed-in page renders.
-#[derive(Clone, Copy)]
-pub struct Display(pub Resource<Result<api::DisplayPrefs, api::ApiError>>);
-
-/// The display rule for a signed-in page (already loaded: see [`Display`]).
+/// The display rule for a signed-in page: it comes with the current user, which
+/// [`RequireLogin`](pages::layout::RequireLogin) has loaded before any signed-in page renders.
 pub fn use_display() -> api::DisplayPrefs {
-    use_context::<Display>()
-        .and_then(|display| display.0.get_untracked())
+    use_context::<AuthContext>()
+        .and_then(|auth| auth.me.get_untracked())
         .and_then(Result::ok)
+        .flatten()
+        .map(|user| user.display)
         .unwrap_or_default()
 }
 
@@ -120,10 +117,6 @@ pub fn App() -> impl IntoView {
         setup,
     });
     provide_context(Flash(RwSignal::new(None)));
-    provide_context(Display(Resource::new(
-        move || (login.version().get(), setup.version().get()),
-        |_| display_prefs(),
-    )));
     let live = live::LiveCalls::new();
     provide_context(live);
     // Signed-in pages get live call status; the socket is opened once, in the browser.

@@ -87,6 +87,10 @@ pub struct SessionUser {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// How this business shows times and amounts; filled by `get_me` (one request per page, and
+    /// no second resource for every page to wait for).
+    #[serde(default)]
+    pub display: DisplayPrefs,
 }
 
 impl SessionUser {

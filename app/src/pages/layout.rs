@@ -48,19 +48,17 @@ pub fn Header() -> impl IntoView {
 #[component]
 pub fn RequireLogin() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let display = expect_context::<crate::Display>().0;
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.me.await {
-                    Ok(Some(_)) => {
-                        // Loaded before the page renders, so every time and amount on it uses
-                        // the same rule on the server and in the browser.
-                        let prefs = display.await.unwrap_or_default();
+                    Ok(Some(user)) => {
+                        // The display rule comes with the user, so every time and amount on the
+                        // page uses the same rule on the server and in the browser.
                         view! {
                             <Outlet/>
-                            <footer class="page-foot">{prefs.summary()}</footer>
+                            <footer class="page-foot">{user.display.summary()}</footer>
                         }.into_any()
                     }
                     Ok(None) => {

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 /// The signed-in user, or `None`.
 #[server(endpoint = "me")]
 pub async fn get_me() -> Result<Option<SessionUser>, ApiError> {
-    crate::ports::current_user().await
+    let display = crate::ports::ports()?.settings.display();
+    Ok(crate::ports::current_user()
+        .await?
+        .map(|user| SessionUser { display, ..user }))
 }
 
 /// Signs in; on success the browser goes back to `next` (a path on this site, from a link that

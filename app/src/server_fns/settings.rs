@@ -40,10 +40,3 @@ pub async fn test_connection(section: Section) -> Result<ConnectionTest, ApiErro
     require_admin().await?;
     with_status(ports()?.settings.test(section).await)
 }
-
-/// How times and amounts are shown (the business's time zone and currency), for every page.
-/// Not a secret, and loaded with every page (the sign-in page too), so no session is needed.
-#[server(endpoint = "display")]
-pub async fn display_prefs() -> Result<crate::api::DisplayPrefs, ApiError> {
-    Ok(crate::ports::ports()?.settings.display())
-}

@@ -101,6 +101,7 @@ pub fn role_of(user: &users::Model) -> Role {
 impl From<&users::Model> for SessionUser {
     fn from(user: &users::Model) -> Self {
         SessionUser {
+            display: Default::default(),
             id: i64::from(user.id),
             email: user.email.clone(),
             name: user.name.clone(),
