@@ -33,23 +33,7 @@ pub fn run(root: &Path) -> Result<()> {
 
     // 1. The wasm: compile, bind, optimise.
     let started = Instant::now();
-    let status = site::cargo()
-        .args([
-            "build",
-            "--package",
-            "frontend",
-            "--lib",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--target-dir",
-            site::WASM_TARGET_DIR,
-            "--profile",
-            "wasm-release",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("the wasm build failed");
-    }
+    site::build_wasm(Profile::Release)?;
     site::bindgen(root, Profile::Release, &work)?;
     let bound_wasm = work.join(format!("{OUTPUT_NAME}_bg.wasm"));
     let raw_size = fs::metadata(&bound_wasm)?.len();

@@ -94,7 +94,7 @@ fn spawn_server_build(profile: Profile) -> Result<std::process::Child> {
     Ok(cargo.spawn()?)
 }
 
-fn build_wasm(profile: Profile) -> Result<()> {
+pub fn build_wasm(profile: Profile) -> Result<()> {
     let started = Instant::now();
     let mut cargo = cargo();
     cargo.args([
