@@ -8,6 +8,9 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_settings;
 mod m20261127_000003_calls;
 mod m20261128_000004_order_search_text;
+mod m20261128_000005_call_hardening;
+mod m20261128_000006_demo_orders;
+mod m20261128_000007_login_hardening;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -21,6 +24,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_settings::Migration),
             Box::new(m20261127_000003_calls::Migration),
             Box::new(m20261128_000004_order_search_text::Migration),
+            Box::new(m20261128_000005_call_hardening::Migration),
+            Box::new(m20261128_000006_demo_orders::Migration),
+            Box::new(m20261128_000007_login_hardening::Migration),
         ]
     }
 }
