@@ -42,8 +42,8 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// Everything the server reads from its environment.
-#[derive(Debug, Clone)]
+/// Everything the server reads from its environment. Its `Debug` hides the database password.
+#[derive(Clone)]
 pub struct Config {
     pub database_url: String,
     pub site_addr: SocketAddr,
@@ -64,6 +64,74 @@ pub struct Config {
     /// Settings pinned by their environment variables (validated), with the phone region the
     /// settings read numbers in (the same `DEFAULT_PHONE_REGION` as `default_region`).
     pub setting_overrides: crate::settings::EnvSettings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be forgotten here.
+        let Config {
+            database_url,
+            site_addr,
+            public_base_url,
+            secret_key,
+            bootstrap_admin,
+            default_region,
+            trust_proxy_headers,
+            session_inactivity_minutes,
+            data_dir,
+            external_urls,
+            setting_overrides,
+        } = self;
+        f.debug_struct("Config")
+            .field("database_url", &redact_url_password(database_url))
+            .field("site_addr", site_addr)
+            .field("public_base_url", &public_base_url.as_str())
+            .field("secret_key", secret_key)
+            .field(
+                "bootstrap_admin",
+                &bootstrap_admin
+                    .as_ref()
+                    .map(|(email, _)| (email, "[redacted]")),
+            )
+            .field("default_region", default_region)
+            .field("trust_proxy_headers", trust_proxy_headers)
+            .field("session_inactivity_minutes", session_inactivity_minutes)
+            .field("data_dir", data_dir)
+            .field("external_urls", external_urls)
+            .field("setting_overrides", setting_overrides)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:REDACTED@host/db`; other text as is.
+pub fn redact_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password, which this one has.
+            let _ = parsed.set_password(Some("REDACTED"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Creates `dir` and its missing parents readable by this user only (0700 on Unix): the data
+/// directory holds the generated key and the SQLite database.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates an empty file readable by this user only (0600 on Unix) unless it exists.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 /// The region phone numbers are read in when `DEFAULT_PHONE_REGION` is not set.
@@ -238,7 +306,7 @@ fn load_or_create_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
         let encoded = std::fs::read_to_string(&path).map_err(io)?;
         return decode_key(&encoded);
     }
-    std::fs::create_dir_all(data_dir).map_err(io)?;
+    create_private_dir(data_dir).map_err(io)?;
     let key = SecretKey::generate();
     let encoded = base64::engine::general_purpose::STANDARD.encode(key.bytes());
     write_private(&path, &encoded).map_err(io)?;
@@ -293,6 +361,60 @@ mod tests {
     fn secret_key_debug_is_redacted() {
         let key = SecretKey([1; 32]);
         assert_eq!(format!("{key:?}"), "SecretKey([redacted])");
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        assert_eq!(
+            redact_url_password("postgres://orderline:hunter22@db:5432/orderline"),
+            "postgres://orderline:REDACTED@db:5432/orderline"
+        );
+        assert_eq!(
+            redact_url_password("sqlite://data/orderline.db?mode=rwc"),
+            "sqlite://data/orderline.db?mode=rwc"
+        );
+        let config = Config {
+            database_url: "postgres://orderline:hunter22@db/orderline".into(),
+            site_addr: "127.0.0.1:3000".parse().unwrap(),
+            public_base_url: url::Url::parse("https://desk.example.com").unwrap(),
+            secret_key: SecretKey([3; 32]),
+            bootstrap_admin: Some(("admin@example.com".into(), "hunter22hunter22".into())),
+            default_region: DEFAULT_PHONE_REGION,
+            trust_proxy_headers: false,
+            session_inactivity_minutes: 60,
+            data_dir: "data".into(),
+            external_urls: crate::settings::ExternalUrls {
+                twilio_api_base: "https://api.twilio.com".into(),
+                openai_realtime: "wss://api.openai.com/v1/realtime".into(),
+                gemini_live: DEFAULT_GEMINI_LIVE_URL.into(),
+            },
+            setting_overrides: crate::settings::EnvSettings {
+                pinned: [(
+                    app::api::SettingKey::TwilioAuthToken,
+                    "tok_hunter22_secret".to_owned(),
+                )]
+                .into(),
+                phone_region: DEFAULT_PHONE_REGION,
+            },
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter22"), "{shown}");
+        assert!(
+            shown.contains("postgres://orderline:REDACTED@db/orderline"),
+            "{shown}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_key_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        load_or_create_key(&data).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("secret.key")), 0o600);
     }
 
     #[test]

@@ -11,11 +11,14 @@ use std::time::Duration;
 /// Opens the pool and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_file_path(url) {
-        if let Some(dir) = std::path::Path::new(&path).parent() {
+        let path = std::path::Path::new(&path);
+        if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
+                crate::config::create_private_dir(dir)?;
             }
         }
+        // SQLite gives its -wal and -shm files the database file's permissions.
+        crate::config::create_private_file(path)?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options

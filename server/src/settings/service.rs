@@ -26,11 +26,29 @@ pub struct ExternalUrls {
 
 /// What the environment decides for the settings: the values its variables pin (validated), and
 /// the region that reads phone numbers typed without a country code (`DEFAULT_PHONE_REGION`, as
-/// for orders). One value so the service gets both through `Config::setting_overrides`.
-#[derive(Debug, Clone)]
+/// for orders). One value so the service gets both through `Config::setting_overrides`. Its
+/// `Debug` shows secret values as `[redacted]`.
+#[derive(Clone)]
 pub struct EnvSettings {
     pub pinned: BTreeMap<SettingKey, String>,
     pub phone_region: phonenumber::country::Id,
+}
+
+impl std::fmt::Debug for EnvSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pinned: BTreeMap<&str, &str> = self
+            .pinned
+            .iter()
+            .map(|(key, value)| {
+                let shown = if key.is_secret() { "[redacted]" } else { value };
+                (key.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("EnvSettings")
+            .field("pinned", &pinned)
+            .field("phone_region", &self.phone_region)
+            .finish()
+    }
 }
 
 impl Default for EnvSettings {
