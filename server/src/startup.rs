@@ -110,9 +110,7 @@ impl Application {
             instance: instance.clone(),
             settings: settings_handle.clone(),
             hub: hub.clone(),
-            origin: crate::http::origin::OriginPolicy::new(
-                config.public_base_url.origin().ascii_serialization(),
-            ),
+            origin: crate::http::origin::OriginPolicy::new(settings_handle.clone(), bound.port()),
             public_fallback: crate::http::PublicFallback(public_fallback),
             status_writer: crate::calls::writer::StatusWriter::spawn(db.clone(), hub.clone()),
         };

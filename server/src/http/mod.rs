@@ -4,6 +4,7 @@
 mod api_orders;
 pub mod assets;
 pub mod error;
+pub mod headers;
 mod health;
 pub mod origin;
 
@@ -69,8 +70,12 @@ async fn static_or_not_found(
     }
     let ports = state.ports.clone();
     let options = state.leptos_options.clone();
+    let reload_port = headers::reload_port(&options);
     let render = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(ports.clone()),
+        move || {
+            provide_context(ports.clone());
+            headers::set_page_policy(reload_port);
+        },
         move || shell(options.clone()),
     );
     let mut response = render(request).await;
@@ -85,6 +90,7 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
     let routes = generate_route_list(App);
     let ports = state.ports.clone();
     let options = state.leptos_options.clone();
+    let reload_port = headers::reload_port(&options);
     let resolver = UserResolver {
         db: state.db.clone(),
         trust_proxy_headers: layers.trust_proxy_headers,
@@ -104,6 +110,7 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
             move || {
                 provide_context(ports.clone());
                 provide_context(app::ports::RenderMemo::default());
+                headers::set_page_policy(reload_port);
             },
             move || shell(options.clone()),
         )
@@ -120,6 +127,10 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
             layers.store,
             layers.secure_cookies,
             layers.session_inactivity_minutes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.origin.clone(),
+            headers::security_headers,
         ))
         .with_state(state)
 }
