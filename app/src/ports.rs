@@ -123,7 +123,8 @@ pub trait SettingsPort: Send + Sync {
 pub trait CallsPort: Send + Sync {
     /// Whether calls can be placed now, and the default provider.
     async fn readiness(&self) -> Result<CallReadiness, ApiError>;
-    /// Creates the call record, then asks Twilio to place the call.
+    /// Creates the call record, then asks Twilio to place the call. A demo order is only called
+    /// with `confirm_demo` (its numbers are reserved for fiction).
     async fn place(
         &self,
         actor: &SessionUser,
@@ -131,6 +132,7 @@ pub trait CallsPort: Send + Sync {
         recipient: Recipient,
         provider: Provider,
         purpose: &str,
+        confirm_demo: bool,
     ) -> Result<CallView, ApiError>;
     /// Asks Twilio to end a call (cancel while queued or ringing).
     async fn hang_up(&self, call_id: i64) -> Result<CallView, ApiError>;

@@ -97,7 +97,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()
         }
         let txn = db.begin().await?;
         for chunk in batch.chunks(100) {
-            server::db::repo::orders::insert_many(&txn, chunk).await?;
+            server::db::repo::orders::insert_demo(&txn, chunk).await?;
         }
         txn.commit().await?;
         done += size;

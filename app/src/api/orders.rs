@@ -86,6 +86,8 @@ pub struct OrderSummary {
     pub window_end: Option<NaiveDateTime>,
     pub total_cents: i64,
     pub last_contact_at: Option<DateTime<Utc>>,
+    /// A demo order (numbers reserved for fiction).
+    pub demo: bool,
 }
 
 /// One page of the orders table plus what the pager needs.
@@ -125,6 +127,8 @@ pub struct OrderDetail {
     pub last_contact_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Made by "Load demo data": its numbers are reserved for fiction, calling it asks first.
+    pub demo: bool,
 }
 
 /// An order as people type it (form, CSV row or JSON API): raw text that the server parses and

@@ -29,6 +29,7 @@ pub fn OrderCalls(
         }
     });
     let has_driver = order.driver_phone.is_some();
+    let demo = order.demo;
     let customer = format!(
         "Customer, {} ({})",
         order.customer_name, order.customer_phone
@@ -92,6 +93,10 @@ pub fn OrderCalls(
                 <label>"Purpose (added to the agent's instructions)"
                     <input name="purpose" placeholder="e.g. confirm the delivery time"/>
                 </label>
+                {demo.then(|| view! {
+                    <p class="hint demo-warning">"This is a demo order: its phone numbers are in the range reserved for fiction and reach no one, unless someone edited them."</p>
+                    <label class="inline"><input type="checkbox" name="confirm_demo" value="true" required/>"Call this demo order anyway"</label>
+                })}
                 <button type="submit" class="primary">"Place call"</button>
             </ActionForm>
             {action_error(place_error)}

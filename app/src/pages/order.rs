@@ -65,7 +65,9 @@ fn OrderDetails(
         {move || flash.message().map(|text| view! { <p class="banner success" role="status">{text}</p> })}
         <section class="panel">
             <div class="title-row">
-                <h1>"Order "{order.number.clone()}</h1>
+                <h1>"Order "{order.number.clone()}
+                    {order.demo.then(|| view! { " " <span class="badge demo">"Demo"</span> })}
+                </h1>
                 <div class="actions">
                     <A href=format!("/orders/{}/edit", order.id) attr:class="button">"Edit"</A>
                 </div>

@@ -134,7 +134,10 @@ fn OrdersTable(
             <tbody>
                 {page.orders.into_iter().map(|order| view! {
                     <tr>
-                        <td><A href=format!("/orders/{}", order.id)>{order.number}</A></td>
+                        <td>
+                            <A href=format!("/orders/{}", order.id)>{order.number}</A>
+                            {order.demo.then(|| view! { " " <span class="badge demo" title="Demo order: its numbers are reserved for fiction">"Demo"</span> })}
+                        </td>
                         <td>{order.customer_name}</td>
                         <td class="phone">{order.customer_phone}</td>
                         <td><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></td>

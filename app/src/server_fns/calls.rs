@@ -11,20 +11,29 @@ pub async fn get_call_readiness() -> Result<CallReadiness, ApiError> {
     with_status(ports()?.calls.readiness().await)
 }
 
-/// Places a call about an order.
+/// Places a call about an order; `confirm_demo` ("true" from the dialog's checkbox) is needed
+/// to call a demo order.
 #[server(endpoint = "calls/place")]
 pub async fn place_call(
     order_id: i64,
     recipient: Recipient,
     provider: Provider,
     purpose: String,
+    #[server(default)] confirm_demo: bool,
 ) -> Result<CallView, ApiError> {
     use crate::ports::{ports, require_user, with_status};
     let actor = require_user().await?;
     with_status(
         ports()?
             .calls
-            .place(&actor, order_id, recipient, provider, &purpose)
+            .place(
+                &actor,
+                order_id,
+                recipient,
+                provider,
+                &purpose,
+                confirm_demo,
+            )
             .await,
     )
 }

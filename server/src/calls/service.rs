@@ -1,7 +1,9 @@
 //! [`CallsService`]: placing, ending and listing calls.
 
 use crate::db::{db_error, repo};
+use crate::phone::check_destination;
 use crate::realtime::Hub;
+use crate::settings::values::allowed_countries;
 use crate::settings::{EffectiveSettings, SettingsHandle};
 use crate::twilio::client::{explain, CreateCall};
 use crate::twilio::{TwilioClient, TwilioError};
@@ -96,6 +98,7 @@ impl CallsPort for CallsService {
         recipient: Recipient,
         provider: Provider,
         purpose: &str,
+        confirm_demo: bool,
     ) -> Result<CallView, ApiError> {
         // The call keeps this snapshot: settings edited meanwhile apply to the next call.
         let settings = self.settings.current();
@@ -116,6 +119,23 @@ impl CallsPort for CallsService {
                 )])
             })?,
         };
+        if order.demo && !confirm_demo {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "confirm_demo",
+                format!(
+                    "{} is a demo order: its phone numbers are reserved for fiction; confirm to call it anyway",
+                    order.number
+                ),
+            )]));
+        }
+        let allowed = allowed_countries(settings.get(SettingKey::CallAllowedCountries));
+        if let Err(refused) = check_destination(&to_number, &allowed) {
+            tracing::warn!(order_id, %refused, "call refused by the destination policy");
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "recipient",
+                refused.to_string(),
+            )]));
+        }
         if purpose.chars().count() > 500 {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "purpose",

@@ -1,5 +1,7 @@
-//! Realistic demo orders (French names, Paris addresses, mobile numbers) for trying the app and
-//! for the benchmark's 100,000-order database.
+//! Realistic demo orders (French names, Paris addresses) for trying the app and for the
+//! benchmark's 100,000-order database. Their phone numbers are in the mobile block ARCEP
+//! reserves for fiction (06 39 98 xx xx, see `phone::FICTION_PREFIXES`): pressing Call on demo
+//! data can never ring a stranger.
 
 use super::ValidOrder;
 use app::api::{OrderItem, OrderStatus};
@@ -42,11 +44,14 @@ const MENU: [(&str, i64); 10] = [
     ("Focaccia", 450),
 ];
 const DRIVERS: [(&str, &str); 4] = [
-    ("Karim Benali", "+33698765401"),
-    ("Sophie Marchand", "+33698765402"),
-    ("Yanis Haddad", "+33698765403"),
-    ("Julie Perrin", "+33698765404"),
+    ("Karim Benali", "+33639989901"),
+    ("Sophie Marchand", "+33639989902"),
+    ("Yanis Haddad", "+33639989903"),
+    ("Julie Perrin", "+33639989904"),
 ];
+
+/// The fiction block the numbers are drawn from: `+33 6 39 98` then four digits.
+const FICTION_MOBILES: &str = "+3363998";
 
 /// `count` orders numbered from `first_number`, created over the hours before `now`.
 pub fn generate(
@@ -87,12 +92,8 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
             FIRST[rng.gen_range(0..20)],
             LAST[rng.gen_range(0..20)]
         ),
-        // French mobile ranges that libphonenumber accepts (06 0x-2x/4x-8x); unique enough for demos.
-        customer_phone: format!(
-            "+336{}{:07}",
-            [0, 1, 2, 4, 5, 6, 7, 8][rng.gen_range(0..8)],
-            rng.gen_range(0..10_000_000)
-        ),
+        // 06 39 98 00 00 to 06 39 98 98 99: the drivers have 99xx.
+        customer_phone: format!("{FICTION_MOBILES}{:04}", rng.gen_range(0..9900)),
         delivery_address: format!(
             "{} {}, 750{:02} Paris",
             rng.gen_range(1..=180),
@@ -125,7 +126,7 @@ fn window_start(created: NaiveDateTime, half_hours: i64) -> NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::parse_e164;
+    use crate::phone::{is_fiction, parse_e164};
 
     #[test]
     fn demo_orders_are_valid_and_distinct() {
@@ -136,6 +137,14 @@ mod tests {
                 parse_e164(&order.customer_phone, phonenumber::country::Id::FR).as_deref(),
                 Ok(order.customer_phone.as_str())
             );
+            assert!(
+                is_fiction(&order.customer_phone),
+                "{}",
+                order.customer_phone
+            );
+            for (_, driver) in DRIVERS {
+                assert!(is_fiction(driver), "{driver}");
+            }
             assert!(order.total_cents() > 0);
             assert!(order.window_end > order.window_start);
         }

@@ -11,6 +11,9 @@ use phonenumber::country;
 use sea_orm::DatabaseConnection;
 use std::collections::HashSet;
 
+/// The highest page number asked of the database; beyond it the last page is shown anyway.
+const MAX_PAGE: u64 = 1_000_000;
+
 /// Rows per page of the orders table.
 pub const PER_PAGE: u64 = 50;
 
@@ -160,10 +163,19 @@ fn report_row(row: &CsvRow) -> ImportRow {
 impl OrdersPort for OrdersService {
     async fn list(&self, query: OrderQuery) -> Result<OrderPage, ApiError> {
         let search = self.interpret(&query);
-        let page = query.page.max(1);
-        let (rows, total) = repo::orders::search(&self.db, &search, page, PER_PAGE)
+        let mut page = query.page.clamp(1, MAX_PAGE);
+        let (mut rows, total) = repo::orders::search(&self.db, &search, page, PER_PAGE)
             .await
             .map_err(db_error)?;
+        let last_page = total.div_ceil(PER_PAGE).max(1);
+        if page > last_page {
+            // A page past the end (an old link, a hand-typed URL) shows the last page.
+            page = last_page;
+            rows = repo::orders::search(&self.db, &search, page, PER_PAGE)
+                .await
+                .map_err(db_error)?
+                .0;
+        }
         Ok(OrderPage {
             orders: rows.into_iter().map(Into::into).collect(),
             total,
@@ -213,7 +225,7 @@ impl OrdersPort for OrdersService {
                 .map_err(db_error)?
                 .is_empty()
             {
-                repo::orders::insert_many(&self.db, &batch)
+                repo::orders::insert_demo(&self.db, &batch)
                     .await
                     .map_err(db_error)?;
                 return Ok(50);

@@ -37,6 +37,7 @@ pub fn default_value(key: SettingKey) -> &'static str {
         SettingKey::AgentMaxCallMinutes => "5",
         SettingKey::AgentMachineBehaviour => "hang_up",
         SettingKey::MaxConcurrentCalls => "10",
+        SettingKey::CallAllowedCountries => business_region(),
         SettingKey::BusinessTimeZone => server_time_zone(),
         SettingKey::Currency => "EUR",
         SettingKey::TwilioAccountSid
@@ -59,6 +60,51 @@ pub fn server_time_zone() -> &'static str {
             .filter(|name| name.parse::<chrono_tz::Tz>().is_ok())
             .unwrap_or_else(|| "UTC".to_owned())
     })
+}
+
+/// The business's own country, the only one calls reach until an admin adds others: the
+/// `DEFAULT_PHONE_REGION` that reads phone numbers, or FR.
+pub fn business_region() -> &'static str {
+    static REGION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    REGION.get_or_init(|| {
+        std::env::var("DEFAULT_PHONE_REGION")
+            .ok()
+            .and_then(|name| name.trim().to_ascii_uppercase().parse::<country::Id>().ok())
+            .unwrap_or(crate::config::DEFAULT_PHONE_REGION)
+            .as_ref()
+            .to_owned()
+    })
+}
+
+/// A list of ISO 3166 country codes ("fr be" -> "FR, BE"), each one libphonenumber knows.
+fn countries(value: &str) -> Result<String, String> {
+    let mut codes: Vec<String> = Vec::new();
+    for code in value.split(|c: char| c == ',' || c.is_whitespace()) {
+        if code.is_empty() {
+            continue;
+        }
+        let upper = code.to_ascii_uppercase();
+        if upper.len() != 2 || upper.parse::<country::Id>().is_err() {
+            return Err(format!(
+                "{code} is not a country code: write two-letter ISO codes separated by commas, like FR, BE"
+            ));
+        }
+        if !codes.contains(&upper) {
+            codes.push(upper);
+        }
+    }
+    if codes.is_empty() {
+        return Err("is required: at least one country, like FR".into());
+    }
+    Ok(codes.join(", "))
+}
+
+/// The allowed countries of a stored `call_allowed_countries` value (unknown codes skipped).
+pub fn allowed_countries(value: &str) -> Vec<country::Id> {
+    value
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter_map(|code| code.trim().to_ascii_uppercase().parse().ok())
+        .collect()
 }
 
 /// An IANA zone name, written as the database spells it (`europe/paris` -> `Europe/Paris`).
@@ -295,6 +341,7 @@ pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result
         SettingKey::AgentInstructions => template(value, 8000),
         SettingKey::AgentMaxCallMinutes => bounded_number(value, 1, 60),
         SettingKey::MaxConcurrentCalls => bounded_number(value, 1, 1000),
+        SettingKey::CallAllowedCountries => countries(value),
     }
 }
 
@@ -314,6 +361,24 @@ mod tests {
 
     use super::*;
     use SettingKey::*;
+
+    #[test]
+    fn allowed_countries_are_iso_codes_and_default_to_the_business_s_own() {
+        assert_eq!(
+            validate(CallAllowedCountries, "fr be,  ch"),
+            Ok("FR, BE, CH".to_owned())
+        );
+        let error = validate(CallAllowedCountries, "FR, France").unwrap_err();
+        assert!(error.contains("France is not a country code"), "{error}");
+        assert!(validate(CallAllowedCountries, "XX").is_err());
+        assert!(validate(CallAllowedCountries, " , ").is_err());
+        assert_eq!(
+            allowed_countries("FR, BE"),
+            [country::Id::FR, country::Id::BE]
+        );
+        // No DEFAULT_PHONE_REGION in the tests: France, like the phone numbers.
+        assert_eq!(default_value(CallAllowedCountries), "FR");
+    }
 
     /// The tests read national numbers as French, like the default `DEFAULT_PHONE_REGION`.
     fn validate(key: SettingKey, raw: &str) -> Result<String, String> {

@@ -11,13 +11,13 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-struct CallApp {
-    app: TestApp,
-    fake: fakes::Fake,
+pub(crate) struct CallApp {
+    pub(crate) app: TestApp,
+    pub(crate) fake: fakes::Fake,
     cookie: String,
 }
 
-async fn save(app: &TestApp, key: &str, value: &str) {
+pub(crate) async fn save(app: &TestApp, key: &str, value: &str) {
     let response = app
         .call("settings/save", &[("key", key), ("value", value)])
         .await;
@@ -29,7 +29,7 @@ async fn save(app: &TestApp, key: &str, value: &str) {
     );
 }
 
-async fn call_app() -> CallApp {
+pub(crate) async fn call_app() -> CallApp {
     let (base, fake) = fakes::twilio().await;
     let app =
         spawn_app_configured(true, |config| config.external_urls.twilio_api_base = base).await;
@@ -56,7 +56,7 @@ async fn call_app() -> CallApp {
     CallApp { app, fake, cookie }
 }
 
-async fn create_order(app: &TestApp, number: &str, phone: &str) -> i64 {
+pub(crate) async fn create_order(app: &TestApp, number: &str, phone: &str) -> i64 {
     let form = [
         ("input[number]", number),
         ("input[customer_name]", "Marie Curie"),

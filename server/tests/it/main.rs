@@ -10,9 +10,11 @@
 
 mod api_orders;
 mod auth;
+mod call_safety;
 mod calls;
 mod fakes;
 mod helpers;
 mod orders;
+mod security;
 mod settings;
 mod users;

@@ -155,6 +155,15 @@ async fn search_by_phone_name_or_number_and_pagination_work() {
     let (status, html) = app.page(&app.client, "/orders?page=2").await;
     assert_eq!(status, 200);
     assert!(html.contains("Page 2 of 3"), "pager rendered on the server");
+
+    // A page past the end, up to the largest number a URL can carry, shows the last page.
+    for past_the_end in ["4", "999", "18446744073709551615"] {
+        let (status, html) = app
+            .page(&app.client, &format!("/orders?page={past_the_end}"))
+            .await;
+        assert_eq!(status, 200, "page={past_the_end}");
+        assert!(html.contains("Page 3 of 3"), "page={past_the_end}");
+    }
 }
 
 #[tokio::test]
@@ -295,8 +304,32 @@ async fn search_finds_a_phone_in_part_or_whole() {
 #[tokio::test]
 async fn a_search_that_matches_nothing_finds_nothing() {
     let app = app_with_three_orders().await;
-    for search in ["zzz", "ines 9999", "Dupond", "D-1013", "0712", "100%"] {
+    for search in [
+        "zzz",
+        "ines 9999",
+        "Dupond",
+        "D-1013",
+        "0712",
+        "100%",
+        "06%",
+    ] {
         assert_eq!(found(&app, search).await, Vec::<String>::new(), "{search}");
+    }
+}
+
+#[tokio::test]
+async fn like_wildcards_and_backslashes_are_plain_punctuation_in_a_search() {
+    let app = app_with_three_orders().await;
+    let everything = found(&app, "").await;
+    assert_eq!(everything.len(), 3);
+    // Only punctuation: no word to look for, like an empty search (not an error on PostgreSQL,
+    // and not a wildcard that happens to match everything).
+    for search in ["%", "_", "\\", "%\\", "%%_"] {
+        assert_eq!(found(&app, search).await, everything, "{search:?}");
+    }
+    // Inside a word they separate like `-` does.
+    for search in ["d_1012", "1012\\", "d%1012", "\\1012"] {
+        assert_eq!(found(&app, search).await, ["D-1012"], "{search:?}");
     }
 }
 
@@ -319,7 +352,7 @@ async fn a_search_matching_many_orders_is_counted_and_paged_newest_first() {
     // D-1 (newest) to D-1200, more than a search reads by id.
     let orders = server::orders::demo::generate(1200, 1, chrono::Utc::now(), 7);
     for chunk in orders.chunks(100) {
-        repo::orders::insert_many(&app.db, chunk).await.unwrap();
+        repo::orders::insert_demo(&app.db, chunk).await.unwrap();
     }
     // Every order matches "D-", only D-11, D-110..119 and D-1100..1199 match "D-11": both are
     // counted and paged newest first, whichever way they are read.

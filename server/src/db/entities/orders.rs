@@ -29,6 +29,8 @@ pub struct Model {
     /// accents (`migration::search_text::order_search_text`); written with every insert/update.
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// Made by "Load demo data": its numbers are reserved for fiction; calling asks first.
+    pub demo: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -92,7 +92,7 @@ pub async fn search(
     per_page: u64,
 ) -> Result<(Vec<orders::Model>, u64), DbErr> {
     let filter = condition(search);
-    let offset = page.saturating_sub(1) * per_page;
+    let offset = page.saturating_sub(1).saturating_mul(per_page);
     if !search.terms.is_empty() {
         // Text is matched by scanning. The usual search (a name, part of a phone) matches few
         // orders: one scan finds them all, which both counts them and names the page's rows.
@@ -194,8 +194,9 @@ pub async fn insert(db: &impl ConnectionTrait, order: &ValidOrder) -> Result<ord
     model.insert(db).await
 }
 
-/// Inserts many orders in one statement; `created_at` may be given per order (demo and bench data).
-pub async fn insert_many(
+/// Inserts generated demo orders (see `orders::demo`) in one statement, marked as demo orders,
+/// each with its own `created_at`.
+pub async fn insert_demo(
     db: &impl ConnectionTrait,
     orders_to_insert: &[(ValidOrder, DateTime<Utc>)],
 ) -> Result<(), DbErr> {
@@ -205,6 +206,7 @@ pub async fn insert_many(
     let models = orders_to_insert.iter().map(|(order, created)| {
         let mut model = active_model(order, *created);
         model.created_at = Set(*created);
+        model.demo = Set(true);
         model
     });
     Orders::insert_many(models).exec(db).await.map(drop)
@@ -242,6 +244,7 @@ impl From<orders::Model> for OrderSummary {
             window_end: model.window_end,
             total_cents: model.total_cents,
             last_contact_at: model.last_contact_at,
+            demo: model.demo,
         }
     }
 }
@@ -270,6 +273,7 @@ impl From<orders::Model> for OrderDetail {
             last_contact_at: model.last_contact_at,
             created_at: model.created_at,
             updated_at: model.updated_at,
+            demo: model.demo,
         }
     }
 }
