@@ -83,3 +83,26 @@ test('staff place a call and watch its status change live; a refused number show
   await expect(lastContact('CALL-1')).not.toHaveText('—');
   await expect(lastContact('CALL-2')).toHaveText('—');
 });
+
+test('a demo order is marked and called only after ticking the confirmation', async ({ page }) => {
+  await signIn(page, STAFF.email, STAFF.password);
+  // Demo orders were loaded by the orders spec.
+  await goto(page, '/orders?q=D-1001');
+  const row = page.locator('table.orders tbody tr', { hasText: 'D-1001' });
+  await expect(row.locator('.badge.demo')).toHaveText('Demo');
+  await expect(row.locator('td.phone')).toHaveText(/^\+3363998\d{4}$/);
+  await row.getByRole('link', { name: 'D-1001' }).click();
+  await hydrated(page);
+  await expect(page.locator('h1 .badge.demo')).toHaveText('Demo');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(page.getByText('This is a demo order')).toBeVisible();
+  const before = (await (await page.request.get('http://127.0.0.1:3101/_test/calls')).json()).length;
+  // Unticked, the browser does not send the form: nothing reaches Twilio.
+  await page.getByRole('button', { name: 'Place call' }).click();
+  await expect(page.getByText('No calls yet.')).toBeVisible();
+  expect((await (await page.request.get('http://127.0.0.1:3101/_test/calls')).json()).length).toBe(before);
+  await page.getByLabel('Call this demo order anyway').check();
+  await page.getByRole('button', { name: 'Place call' }).click();
+  await expect(page.locator('table.call-log [data-status]').first()).toHaveText('queued');
+  expect((await (await page.request.get('http://127.0.0.1:3101/_test/calls')).json()).length).toBe(before + 1);
+});
