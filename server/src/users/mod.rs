@@ -6,7 +6,7 @@ use app::api::{
     ApiError, ApiTokenSummary, CreatedApiToken, FieldError, Role, SessionUser, UserSummary,
 };
 use app::ports::UsersPort;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use secrecy::SecretString;
 
 /// Accounts and tokens backed by the database.
@@ -88,10 +88,27 @@ impl UsersPort for UsersService {
             ));
         }
         let user = find_user(&self.db, id).await?;
-        repo::users::set_active(&self.db, user, active)
+        let user_id = user.id;
+        let txn = self.db.begin().await.map_err(db_error)?;
+        repo::users::set_active(&txn, user, active)
             .await
             .map_err(db_error)?;
-        tracing::info!(user_id = id, active, "user activation changed");
+        // A deactivated account's API tokens are revoked with it (reactivating does not bring
+        // them back); `api_tokens::authenticate` also refuses any token of an inactive creator.
+        let revoked = if active {
+            0
+        } else {
+            repo::api_tokens::revoke_all_created_by(&txn, user_id)
+                .await
+                .map_err(db_error)?
+        };
+        txn.commit().await.map_err(db_error)?;
+        tracing::info!(
+            user_id = id,
+            active,
+            revoked_tokens = revoked,
+            "user activation changed"
+        );
         Ok(())
     }
 
