@@ -153,11 +153,15 @@ pub fn ports() -> Result<Ports, ApiError> {
     leptos::prelude::use_context::<Ports>().ok_or(ApiError::Internal)
 }
 
-/// Sets the HTTP status of the response (for server functions and server-rendered pages).
+/// Sets the HTTP status of the response (for server functions and server-rendered pages), and
+/// `Retry-After` on refusals that end by themselves.
 pub fn set_status(error: &ApiError) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
             response.set_status(status);
+        }
+        if let Some(seconds) = error.retry_after_seconds() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
     }
 }

@@ -13,6 +13,8 @@ use secrecy::SecretString;
 #[derive(Clone)]
 pub struct UsersService {
     pub db: DatabaseConnection,
+    /// The server's one argon2 gate, shared with the auth service.
+    pub hasher: password::Hasher,
 }
 
 /// The prefix of every API token, so leaked tokens are easy to recognise (and to scan for).
@@ -58,7 +60,10 @@ impl UsersPort for UsersService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password_text.to_owned()))
+            .await?;
         let user = repo::users::insert(&self.db, name, email, hash, role)
             .await
             .map_err(db_error)?;
@@ -73,7 +78,10 @@ impl UsersPort for UsersService {
             )]));
         }
         let user = find_user(&self.db, id).await?;
-        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password_text.to_owned()))
+            .await?;
         repo::users::set_password(&self.db, user, hash)
             .await
             .map_err(db_error)?;

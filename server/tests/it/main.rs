@@ -13,6 +13,8 @@ mod auth;
 mod calls;
 mod fakes;
 mod helpers;
+mod lockout;
 mod orders;
 mod settings;
+mod setup;
 mod users;
