@@ -16,15 +16,17 @@ use tower_sessions::Session;
 #[derive(Debug, Clone, Default)]
 pub struct CurrentUser(pub Option<SessionUser>);
 
-/// The client address of the current request (the peer, or the first `X-Forwarded-For` hop when
-/// the server is configured to trust its proxy), put into the request extensions by the server.
+/// The client address of the current request (the peer, or the client entry of `X-Forwarded-For`
+/// when the server is configured to trust its proxies), put into the request extensions by the
+/// server.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
 /// Sign-in, sign-out and the first-admin setup.
 #[async_trait::async_trait]
 pub trait AuthPort: Send + Sync {
-    /// Checks the password (rate limited per email and per IP) and binds the session to the user.
+    /// Checks the password (limited per email+IP pair and per IP; 503 when every hashing slot is
+    /// busy) and binds the session to the user.
     async fn login(
         &self,
         session: &Session,
