@@ -60,32 +60,56 @@ impl Hasher {
         }
     }
 
-    fn permit(&self) -> Result<OwnedSemaphorePermit, PasswordError> {
+    /// Takes a hashing slot now, or answers `Busy` without waiting.
+    pub fn slot(&self) -> Result<HashSlot, PasswordError> {
         Arc::clone(&self.permits)
             .try_acquire_owned()
+            .map(|permit| HashSlot { _permit: permit })
             .map_err(|_| PasswordError::Busy)
     }
 
-    /// Hashes a password (argon2id, default parameters, random salt), or `Busy` at once.
+    /// Hashes a password in a slot taken now (see [`HashSlot::hash`]), or `Busy` at once.
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
-        let permit = self.permit()?;
+        self.slot()?.hash(password).await
+    }
+
+    /// Verifies a password in a slot taken now (see [`HashSlot::verify`]), or `Busy` at once.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
+        self.slot()?.verify(password, stored).await
+    }
+}
+
+/// One taken permit of a [`Hasher`], good for one hash. Sign-in takes it before any other work,
+/// so a request that finds the gate full costs nothing more (not even a database query).
+#[derive(Debug)]
+pub struct HashSlot {
+    /// Held, never read: dropping it (when the blocking hash ends) frees the slot.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl HashSlot {
+    /// Hashes a password (argon2id, default parameters, random salt).
+    pub async fn hash(self, password: SecretString) -> Result<String, PasswordError> {
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _slot = self;
             hash_blocking(&password)
         })
         .await?
     }
 
     /// Verifies a password against a stored hash, or against the dummy hash when `stored` is
-    /// None, so both paths take the same time. Returns false for None; `Busy` at once when full.
+    /// None, so both paths take the same time. Returns false for None.
     pub async fn verify(
-        &self,
+        self,
         password: SecretString,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
-        let permit = self.permit()?;
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _slot = self;
             verify_blocking(&password, stored)
         })
         .await?
@@ -160,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_gate_answers_busy_at_once_and_frees_its_permit_after_a_hash() {
         let hasher = Hasher::new(1);
-        let held = hasher.permit().unwrap();
+        let held = hasher.slot().unwrap();
         let refused = hasher.hash(SecretString::from("any password")).await;
         assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
         let refused = hasher

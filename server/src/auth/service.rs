@@ -121,25 +121,6 @@ impl AuthService {
         })
     }
 
-    /// Checks the password of a reserved attempt; a busy hasher releases the reservation.
-    async fn check_password(
-        &self,
-        attempt: repo::login_attempts::AttemptId,
-        password_text: &str,
-        stored: Option<String>,
-    ) -> Result<bool, ApiError> {
-        let checked = self
-            .hasher
-            .verify(SecretString::from(password_text.to_owned()), stored)
-            .await;
-        if let Err(password::PasswordError::Busy) = checked {
-            repo::login_attempts::release(&self.db, attempt)
-                .await
-                .map_err(db_error)?;
-        }
-        Ok(checked?)
-    }
-
     /// Whether `token` is the live setup token (not expired) and no account exists yet.
     async fn setup_open(&self, token: &str) -> Result<bool, ApiError> {
         if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
@@ -163,13 +144,17 @@ impl AuthPort for AuthService {
     ) -> Result<SessionUser, ApiError> {
         let email = repo::users::normalize_email(email);
         let ip = ip.to_string();
+        // The hashing slot first: when the gate is full, answer 503 before any database work.
+        let slot = self.hasher.slot()?;
         let attempt = self.reserve_attempt(&email, &ip).await?;
         let user = repo::users::find_by_email(&self.db, &email)
             .await
             .map_err(db_error)?;
         let user = user.filter(|u| u.active);
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = self.check_password(attempt, password_text, stored).await?;
+        let ok = slot
+            .verify(SecretString::from(password_text.to_owned()), stored)
+            .await?;
         let user = match (ok, user) {
             (true, Some(user)) => user,
             _ => {
