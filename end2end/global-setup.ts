@@ -37,14 +37,14 @@ export default async function globalSetup() {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = fs.createWriteStream(path.join(TMP, 'server.log'));
-  server.stderr.pipe(log);
+  server.stdout.on('data', (chunk: Buffer) => log.write(chunk));
 
+  // The link is printed to the terminal's stderr, never to the log (stdout).
   const link = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`server did not print a setup link:\n${buffer}`)), 60_000);
-    server.stdout.on('data', (chunk: Buffer) => {
+    server.stderr.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      log.write(chunk);
       const match = buffer.match(/one-time link\): (\S+)/);
       if (match) {
         clearTimeout(timer);
@@ -53,7 +53,7 @@ export default async function globalSetup() {
     });
     server.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${buffer}`)));
   });
-  server.stdout.on('data', (chunk: Buffer) => log.write(chunk));
+  server.stderr.pipe(log);
   fs.writeFileSync(SETUP_LINK_FILE, link);
 
   return async () => {

@@ -16,15 +16,17 @@ use tower_sessions::Session;
 #[derive(Debug, Clone, Default)]
 pub struct CurrentUser(pub Option<SessionUser>);
 
-/// The client address of the current request (the peer, or the first `X-Forwarded-For` hop when
-/// the server is configured to trust its proxy), put into the request extensions by the server.
+/// The client address of the current request (the peer, or the client entry of `X-Forwarded-For`
+/// when the server is configured to trust its proxies), put into the request extensions by the
+/// server.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
 /// Sign-in, sign-out and the first-admin setup.
 #[async_trait::async_trait]
 pub trait AuthPort: Send + Sync {
-    /// Checks the password (rate limited per email and per IP) and binds the session to the user.
+    /// Checks the password (limited per email+IP pair and per IP; 503 when every hashing slot is
+    /// busy) and binds the session to the user.
     async fn login(
         &self,
         session: &Session,
@@ -155,11 +157,15 @@ pub fn ports() -> Result<Ports, ApiError> {
     leptos::prelude::use_context::<Ports>().ok_or(ApiError::Internal)
 }
 
-/// Sets the HTTP status of the response (for server functions and server-rendered pages).
+/// Sets the HTTP status of the response (for server functions and server-rendered pages), and
+/// `Retry-After` on refusals that end by themselves.
 pub fn set_status(error: &ApiError) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
             response.set_status(status);
+        }
+        if let Some(seconds) = error.retry_after_seconds() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
     }
 }

@@ -5,7 +5,7 @@ import { goto } from './helpers';
 // this address does not touch the other specs.
 test.use({ extraHTTPHeaders: { 'X-Forwarded-For': '203.0.113.50' } });
 
-test('five failed sign-ins lock further attempts with a clear message', async ({ page }) => {
+test('five failed sign-ins delay further attempts from this address with a clear message', async ({ page }) => {
   await goto(page, '/login');
   for (let attempt = 1; attempt <= 5; attempt++) {
     await page.getByLabel('Email').fill('mallory@example.com');
@@ -18,5 +18,6 @@ test('five failed sign-ins lock further attempts with a clear message', async ({
   }
   await page.getByLabel('Password').fill('guess-number-6');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('too many attempts, try again in 15 minutes');
+  // The sixth comes within 2 s of the fifth failure of this email and address.
+  await expect(page.getByRole('alert')).toHaveText(/^too many attempts, try again in [12] seconds?$/);
 });

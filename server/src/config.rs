@@ -54,10 +54,19 @@ pub struct Config {
     pub bootstrap_admin: Option<(String, SecretString)>,
     /// Region used to read phone numbers typed without a country code.
     pub default_region: phonenumber::country::Id,
-    /// Take the client IP from the last `X-Forwarded-For` hop (only behind a proxy you run).
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy_headers: bool,
-    /// Sessions end after this long without a request.
-    pub session_inactivity_minutes: i64,
+    /// `TRUSTED_PROXY_HOPS`: how many proxies of yours append to `X-Forwarded-For`; the client is
+    /// the entry that many places from the right (1: the address your one proxy saw). Read only
+    /// with `trust_proxy_headers`; at least 1.
+    pub trusted_proxy_hops: usize,
+    /// `SESSION_INACTIVITY_MINUTES`: sessions end after this long without a request (a
+    /// `Duration`, so tests can use seconds).
+    pub session_inactivity: std::time::Duration,
+    /// `PASSWORD_HASH_CONCURRENCY`: argon2 hashes allowed at once (about 19 MiB each); more
+    /// sign-in or setup requests than this are answered 503 at once. Default: the number of
+    /// cores. Tests may set 0 to see the busy answer without racing real hashes.
+    pub password_hash_concurrency: usize,
     pub data_dir: PathBuf,
     /// `TWILIO_API_BASE_URL`, `OPENAI_REALTIME_URL`, `GEMINI_LIVE_URL`.
     pub external_urls: crate::settings::ExternalUrls,
@@ -161,6 +170,34 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
+/// A positive whole number from `name`, or `default` when unset.
+fn positive<T>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    match var(name) {
+        Some(value) => parse_positive(name, &value),
+        None => Ok(default),
+    }
+}
+
+fn parse_positive<T>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    value
+        .trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= T::from(1))
+        .ok_or_else(|| invalid(name, "expected a positive whole number"))
+}
+
+/// One argon2 hash per core: the cores are the limit, and memory stays at a few hashes' worth.
+fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
 impl Config {
     /// Loads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -207,12 +244,11 @@ impl Config {
             Some(v) => parse_bool("TRUST_PROXY_HEADERS", &v)?,
             None => false,
         };
-        let session_inactivity_minutes = match var("SESSION_INACTIVITY_MINUTES") {
-            Some(v) => v.parse::<i64>().ok().filter(|m| *m > 0).ok_or_else(|| {
-                invalid("SESSION_INACTIVITY_MINUTES", "expected a positive number")
-            })?,
-            None => 8 * 60,
-        };
+        let trusted_proxy_hops = positive("TRUSTED_PROXY_HOPS", 1)?;
+        let session_minutes: u64 = positive("SESSION_INACTIVITY_MINUTES", 8 * 60)?;
+        let session_inactivity = std::time::Duration::from_secs(session_minutes.saturating_mul(60));
+        let password_hash_concurrency =
+            positive("PASSWORD_HASH_CONCURRENCY", default_hash_concurrency())?;
         let external_urls = crate::settings::ExternalUrls {
             twilio_api_base: service_url(
                 "TWILIO_API_BASE_URL",
@@ -248,7 +284,9 @@ impl Config {
             bootstrap_admin,
             default_region,
             trust_proxy_headers,
-            session_inactivity_minutes,
+            trusted_proxy_hops,
+            session_inactivity,
+            password_hash_concurrency,
             data_dir,
         })
     }
@@ -355,6 +393,23 @@ mod tests {
             "{error}"
         );
         assert!(decode_key("***").is_err());
+    }
+
+    #[test]
+    fn counts_must_be_positive_whole_numbers() {
+        assert_eq!(
+            parse_positive::<usize>("TRUSTED_PROXY_HOPS", " 2 ").unwrap(),
+            2
+        );
+        for bad in ["0", "-1", "two", "1.5"] {
+            let error = parse_positive::<usize>("TRUSTED_PROXY_HOPS", bad)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                error, "TRUSTED_PROXY_HOPS is invalid: expected a positive whole number",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

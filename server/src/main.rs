@@ -69,11 +69,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Orderline is running at {public} (listening on port {})",
         app.port
     );
-    match &app.setup_link {
-        Some(link) => println!("No users yet. Create the first admin here (one-time link): {link}"),
-        None => println!(
+    // With no users, `bootstrap` already printed the setup link to stderr.
+    if app.setup_link.is_none() {
+        println!(
             "Sign in with your account (ADMIN_EMAIL / ADMIN_PASSWORD create an admin at start)."
-        ),
+        );
     }
     app.run_until_stopped().await?;
     Ok(())

@@ -53,14 +53,17 @@ impl Application {
     /// Connects, migrates, bootstraps and binds `config.site_addr`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config.database_url).await?;
+        let hasher = auth::password::Hasher::new(config.password_hash_concurrency);
         let setup_link = auth::bootstrap(
             &db,
+            &hasher,
             config.bootstrap_admin.as_ref(),
             &config.public_base_url,
         )
         .await?;
         let store = AnyStore::for_database(&db).await?;
         store.spawn_expiry_task(std::time::Duration::from_secs(600));
+        auth::spawn_attempt_pruning(db.clone(), std::time::Duration::from_secs(600));
 
         let instance = Instance::new();
         // One HTTP client (one connection pool) for every outgoing request to Twilio and to the
@@ -96,9 +99,15 @@ impl Application {
             fallback_public_url: public_fallback.clone(),
         };
         let ports = Ports {
-            auth: Arc::new(AuthService { db: db.clone() }),
+            auth: Arc::new(AuthService {
+                db: db.clone(),
+                hasher: hasher.clone(),
+            }),
             orders: Arc::new(orders.clone()),
-            users: Arc::new(UsersService { db: db.clone() }),
+            users: Arc::new(UsersService {
+                db: db.clone(),
+                hasher,
+            }),
             settings: Arc::new(settings),
             calls: Arc::new(calls),
         };
@@ -117,8 +126,11 @@ impl Application {
         let layers = LayerConfig {
             store,
             secure_cookies: config.secure_cookies(),
-            session_inactivity_minutes: config.session_inactivity_minutes,
-            trust_proxy_headers: config.trust_proxy_headers,
+            session_inactivity: config.session_inactivity,
+            client_ip: auth::session::ClientIpSource::new(
+                config.trust_proxy_headers,
+                config.trusted_proxy_hops,
+            ),
         };
         Ok(Application {
             listener,

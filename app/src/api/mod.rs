@@ -174,8 +174,13 @@ pub enum ApiError {
     NotFound,
     #[error("wrong email or password")]
     InvalidCredentials,
-    #[error("too many attempts, try again in {retry_after_minutes} minutes")]
-    TooManyAttempts { retry_after_minutes: u32 },
+    /// Sign-in refused by the lockout until the wait is over (answered with `Retry-After`).
+    #[error("too many attempts, try again in {}", wait_text(*retry_after_seconds))]
+    TooManyAttempts { retry_after_seconds: u32 },
+    /// The server refused work it has no room for now (all password-hashing slots are taken);
+    /// answered at once with 503 and `Retry-After` instead of queueing.
+    #[error("the server is busy, try again in {}", wait_text(*retry_after_seconds))]
+    Busy { retry_after_seconds: u32 },
     #[error("{}", validation_summary(.0))]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -189,6 +194,15 @@ pub enum ApiError {
     Internal,
     #[error("{0}")]
     ServerFn(String),
+}
+
+/// "1 second", "40 seconds", "3 minutes" (whole minutes, rounded up, from two minutes on).
+fn wait_text(seconds: u32) -> String {
+    match seconds {
+        1 => "1 second".into(),
+        0..120 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
 }
 
 fn validation_summary(errors: &[FieldError]) -> String {
@@ -215,11 +229,25 @@ impl ApiError {
             ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
             ApiError::TooManyAttempts { .. } => 429,
+            ApiError::Busy { .. } => 503,
             ApiError::Validation(_) => 422,
             ApiError::Conflict(_) => 409,
             ApiError::BadRequest(_) => 400,
             ApiError::Upstream(_) => 502,
             ApiError::Internal | ApiError::ServerFn(_) => 500,
+        }
+    }
+
+    /// The seconds for the `Retry-After` header of a refusal that ends by itself.
+    pub fn retry_after_seconds(&self) -> Option<u32> {
+        match self {
+            ApiError::TooManyAttempts {
+                retry_after_seconds,
+            }
+            | ApiError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 }
@@ -245,20 +273,32 @@ mod tests {
 
     #[test]
     fn api_errors_map_to_http_statuses() {
-        assert_eq!(
-            ApiError::TooManyAttempts {
-                retry_after_minutes: 3
-            }
-            .status_code(),
-            429
-        );
+        let locked = ApiError::TooManyAttempts {
+            retry_after_seconds: 180,
+        };
+        assert_eq!(locked.status_code(), 429);
+        assert_eq!(locked.retry_after_seconds(), Some(180));
         assert_eq!(ApiError::Forbidden.status_code(), 403);
+        assert_eq!(ApiError::Forbidden.retry_after_seconds(), None);
         assert_eq!(
-            ApiError::TooManyAttempts {
-                retry_after_minutes: 3
-            }
-            .to_string(),
+            locked.to_string(),
             "too many attempts, try again in 3 minutes"
         );
+        let busy = ApiError::Busy {
+            retry_after_seconds: 1,
+        };
+        assert_eq!(busy.status_code(), 503);
+        assert_eq!(
+            busy.to_string(),
+            "the server is busy, try again in 1 second"
+        );
+    }
+
+    #[test]
+    fn waits_read_in_seconds_then_whole_minutes() {
+        assert_eq!(wait_text(8), "8 seconds");
+        assert_eq!(wait_text(119), "119 seconds");
+        assert_eq!(wait_text(121), "3 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
     }
 }

@@ -1,4 +1,4 @@
-//! The one-time first-admin page, reached from the setup link the server logs when it has no users.
+//! The one-time first-admin page, reached from the setup link the server prints when it has no users.
 
 use crate::pages::layout::{action_error, field_error, mark_invalid_fields, FieldMessage};
 use crate::server_fns::auth::setup_token_valid;
@@ -43,7 +43,7 @@ pub fn SetupPage() -> impl IntoView {
                     } else {
                         view! {
                             <p class="banner error" role="alert">
-                                "This setup link is not valid: it was already used, or an account exists. Sign in instead."
+                                "This setup link is not valid: it was already used, an account exists (sign in instead), or it expired (links work for an hour: restart the server for a new one)."
                             </p>
                         }
                         .into_any()

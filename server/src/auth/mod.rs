@@ -6,4 +6,7 @@ pub mod password;
 mod service;
 pub mod session;
 
-pub use service::{bootstrap, check_new_account, random_token, sha256_hex, AuthService};
+pub use service::{
+    bootstrap, check_new_account, prune_login_attempts, random_token, sha256_hex,
+    spawn_attempt_pruning, AuthService, SETUP_LINK_LIFETIME_MINUTES,
+};

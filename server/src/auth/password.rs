@@ -1,12 +1,16 @@
-//! Password hashing with argon2id. Hashing is CPU-heavy, so it runs in `spawn_blocking`; an
-//! unknown user is checked against a dummy hash so it costs the same time as a wrong password.
+//! Password hashing with argon2id. Hashing is CPU-heavy (and takes about 19 MiB per hash), so it
+//! runs in `spawn_blocking` behind a [`Hasher`]: a few permits, taken without waiting, so a flood
+//! of sign-in or setup requests is answered "busy" at once instead of queueing hashes on the
+//! blocking pool. An unknown user is checked against a dummy hash so it costs the same time as a
+//! wrong password.
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Shortest password accepted.
 pub const MIN_LENGTH: usize = app::api::PASSWORD_MIN_LENGTH;
@@ -18,13 +22,97 @@ pub enum PasswordError {
     Hash(String),
     #[error("the hashing task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Every hashing permit is taken; the caller answers at once rather than queueing.
+    #[error("every password-hashing slot is busy")]
+    Busy,
 }
 
-/// Hashing failures are server faults: logged here, answered as a plain internal error.
+/// How long a refused caller is told to wait: a hash takes well under a second.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
+
+/// Busy is an answer (503 with `Retry-After`); other failures are server faults, logged here and
+/// answered as a plain internal error.
 impl From<PasswordError> for app::api::ApiError {
     fn from(error: PasswordError) -> Self {
+        if let PasswordError::Busy = error {
+            return app::api::ApiError::Busy {
+                retry_after_seconds: BUSY_RETRY_AFTER_SECONDS,
+            };
+        }
         tracing::error!(%error, "password hashing error");
         app::api::ApiError::Internal
+    }
+}
+
+/// The only way to run argon2: at most `permits` hashes at once, process-wide (the services share
+/// one through clones). A permit is taken with `try_acquire`, never awaited, and moves into the
+/// blocking task, so it stays held until the hash really ends even when the request is dropped.
+#[derive(Clone, Debug)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Hasher {
+    /// A gate of `permits` concurrent hashes (0 refuses every hash).
+    pub fn new(permits: usize) -> Self {
+        Hasher {
+            permits: Arc::new(Semaphore::new(permits)),
+        }
+    }
+
+    /// Takes a hashing slot now, or answers `Busy` without waiting.
+    pub fn slot(&self) -> Result<HashSlot, PasswordError> {
+        Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map(|permit| HashSlot { _permit: permit })
+            .map_err(|_| PasswordError::Busy)
+    }
+
+    /// Hashes a password in a slot taken now (see [`HashSlot::hash`]), or `Busy` at once.
+    pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
+        self.slot()?.hash(password).await
+    }
+
+    /// Verifies a password in a slot taken now (see [`HashSlot::verify`]), or `Busy` at once.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
+        self.slot()?.verify(password, stored).await
+    }
+}
+
+/// One taken permit of a [`Hasher`], good for one hash. Sign-in takes it before any other work,
+/// so a request that finds the gate full costs nothing more (not even a database query).
+#[derive(Debug)]
+pub struct HashSlot {
+    /// Held, never read: dropping it (when the blocking hash ends) frees the slot.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl HashSlot {
+    /// Hashes a password (argon2id, default parameters, random salt).
+    pub async fn hash(self, password: SecretString) -> Result<String, PasswordError> {
+        tokio::task::spawn_blocking(move || {
+            let _slot = self;
+            hash_blocking(&password)
+        })
+        .await?
+    }
+
+    /// Verifies a password against a stored hash, or against the dummy hash when `stored` is
+    /// None, so both paths take the same time. Returns false for None.
+    pub async fn verify(
+        self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
+        tokio::task::spawn_blocking(move || {
+            let _slot = self;
+            verify_blocking(&password, stored)
+        })
+        .await?
     }
 }
 
@@ -52,25 +140,14 @@ fn hash_blocking(password: &SecretString) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
-/// Hashes a password (argon2id, default parameters, random salt).
-pub async fn hash(password: SecretString) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
-}
-
-/// Verifies a password against a stored hash, or against the dummy hash when `stored` is None,
-/// so both paths take the same time. Returns false for None.
-pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let hash_text = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let parsed =
-            PasswordHash::new(&hash_text).map_err(|e| PasswordError::Hash(e.to_string()))?;
-        let matches = Argon2::default()
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
-            .is_ok();
-        Ok(known && matches)
-    })
-    .await?
+fn verify_blocking(password: &SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
+    let known = stored.is_some();
+    let hash_text = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+    let parsed = PasswordHash::new(&hash_text).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    let matches = Argon2::default()
+        .verify_password(password.expose_secret().as_bytes(), &parsed)
+        .is_ok();
+    Ok(known && matches)
 }
 
 #[cfg(test)]
@@ -79,25 +156,58 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let hash = hash(SecretString::from("correct horse")).await.unwrap();
+        let hasher = Hasher::new(2);
+        let hash = hasher
+            .hash(SecretString::from("correct horse"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify(SecretString::from("correct horse"), Some(hash.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(!verify(SecretString::from("wrong horse"), Some(hash))
+        assert!(hasher
+            .verify(SecretString::from("correct horse"), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(SecretString::from("wrong horse"), Some(hash))
             .await
             .unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
-        assert!(
-            !verify(SecretString::from("dummy password for timing"), None)
-                .await
-                .unwrap()
+        let verified = Hasher::new(1)
+            .verify(SecretString::from("dummy password for timing"), None)
+            .await
+            .unwrap();
+        assert!(!verified);
+    }
+
+    #[tokio::test]
+    async fn a_full_gate_answers_busy_at_once_and_frees_its_permit_after_a_hash() {
+        let hasher = Hasher::new(1);
+        let held = hasher.slot().unwrap();
+        let refused = hasher.hash(SecretString::from("any password")).await;
+        assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
+        let refused = hasher
+            .verify(SecretString::from("any password"), None)
+            .await;
+        assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
+        drop(held);
+        hasher
+            .hash(SecretString::from("any password"))
+            .await
+            .unwrap();
+        assert_eq!(
+            hasher.permits.available_permits(),
+            1,
+            "the permit came back"
         );
+    }
+
+    #[test]
+    fn busy_is_answered_as_503_not_as_an_internal_error() {
+        let error = app::api::ApiError::from(PasswordError::Busy);
+        assert_eq!(error.status_code(), 503);
+        assert_eq!(error.retry_after_seconds(), Some(BUSY_RETRY_AFTER_SECONDS));
     }
 
     #[test]

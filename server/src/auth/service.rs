@@ -16,6 +16,8 @@ use tower_sessions::Session;
 #[derive(Clone)]
 pub struct AuthService {
     pub db: DatabaseConnection,
+    /// The server's one argon2 gate, shared with the users service.
+    pub hasher: password::Hasher,
 }
 
 /// Lowercase hex SHA-256, used to store single-use tokens.
@@ -66,33 +68,68 @@ pub fn check_new_account(name: &str, email: &str, password: &str) -> Vec<FieldEr
     errors
 }
 
+/// How long the first-admin setup link works after the server printed it.
+pub const SETUP_LINK_LIFETIME_MINUTES: i64 = 60;
+
+/// The oldest setup token still accepted at `now`.
+fn setup_link_cutoff(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now - chrono::Duration::minutes(SETUP_LINK_LIFETIME_MINUTES)
+}
+
 impl AuthService {
-    async fn check_lockout(&self, email: &str, ip: &str) -> Result<(), ApiError> {
+    /// Reserves this attempt (recorded as a failure before any hashing, so parallel guesses see
+    /// each other), then applies the lockout to the other attempts; a refused attempt is released.
+    async fn reserve_attempt(
+        &self,
+        email: &str,
+        ip: &str,
+    ) -> Result<repo::login_attempts::AttemptId, ApiError> {
+        use repo::login_attempts as attempts;
+        let attempt = attempts::reserve(&self.db, email, ip, Utc::now())
+            .await
+            .map_err(db_error)?;
         let now = Utc::now();
-        let since = lockout::window_start(now);
-        let limit = lockout::MAX_FAILURES as u64;
-        let by_email = repo::login_attempts::recent_email_failures(&self.db, email, since, limit)
+        let pair = attempts::recent_pair_failures(
+            &self.db,
+            email,
+            ip,
+            lockout::pair_window_start(now),
+            lockout::PAIR_COUNTED,
+            attempt,
+        )
+        .await
+        .map_err(db_error)?;
+        let by_ip = attempts::recent_ip_failures(
+            &self.db,
+            ip,
+            lockout::ip_window_start(now),
+            lockout::IP_MAX_FAILURES,
+            attempt,
+        )
+        .await
+        .map_err(db_error)?;
+        let wait = lockout::pair_wait(&pair, now).max(lockout::ip_wait(&by_ip, now));
+        let Some(retry_after_seconds) = wait else {
+            return Ok(attempt);
+        };
+        attempts::release(&self.db, attempt)
             .await
             .map_err(db_error)?;
-        let by_ip = repo::login_attempts::recent_ip_failures(&self.db, ip, since, limit)
-            .await
-            .map_err(db_error)?;
-        let wait = [
-            lockout::retry_after_minutes(&by_email, now),
-            lockout::retry_after_minutes(&by_ip, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        match wait {
-            Some(minutes) => {
-                tracing::warn!(%ip, "sign-in refused: too many failed attempts");
-                Err(ApiError::TooManyAttempts {
-                    retry_after_minutes: minutes,
-                })
-            }
-            None => Ok(()),
+        tracing::warn!(%ip, "sign-in refused: too many failed attempts");
+        Err(ApiError::TooManyAttempts {
+            retry_after_seconds,
+        })
+    }
+
+    /// Whether `token` is the live setup token (not expired) and no account exists yet.
+    async fn setup_open(&self, token: &str) -> Result<bool, ApiError> {
+        if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
+            return Ok(false);
         }
+        let cutoff = setup_link_cutoff(Utc::now());
+        repo::setup_tokens::exists(&self.db, &sha256_hex(token), cutoff)
+            .await
+            .map_err(db_error)
     }
 }
 
@@ -107,16 +144,17 @@ impl AuthPort for AuthService {
     ) -> Result<SessionUser, ApiError> {
         let email = repo::users::normalize_email(email);
         let ip = ip.to_string();
-        self.check_lockout(&email, &ip).await?;
+        // The hashing slot first: when the gate is full, answer 503 before any database work.
+        let slot = self.hasher.slot()?;
+        let attempt = self.reserve_attempt(&email, &ip).await?;
         let user = repo::users::find_by_email(&self.db, &email)
             .await
             .map_err(db_error)?;
         let user = user.filter(|u| u.active);
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = password::verify(SecretString::from(password_text.to_owned()), stored).await?;
-        repo::login_attempts::record(&self.db, &email, &ip, ok, Utc::now())
-            .await
-            .map_err(db_error)?;
+        let ok = slot
+            .verify(SecretString::from(password_text.to_owned()), stored)
+            .await?;
         let user = match (ok, user) {
             (true, Some(user)) => user,
             _ => {
@@ -124,6 +162,9 @@ impl AuthPort for AuthService {
                 return Err(ApiError::InvalidCredentials);
             }
         };
+        repo::login_attempts::mark_succeeded(&self.db, attempt)
+            .await
+            .map_err(db_error)?;
         start_session(session, &user).await?;
         tracing::info!(user_id = user.id, "signed in");
         Ok((&user).into())
@@ -138,12 +179,7 @@ impl AuthPort for AuthService {
     }
 
     async fn setup_token_valid(&self, token: &str) -> Result<bool, ApiError> {
-        if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
-            return Ok(false);
-        }
-        repo::setup_tokens::exists(&self.db, &sha256_hex(token))
-            .await
-            .map_err(db_error)
+        self.setup_open(token).await
     }
 
     async fn complete_setup(
@@ -158,9 +194,17 @@ impl AuthPort for AuthService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
+        // Cheap checks first: a forged or expired link, or setup already done, costs no hash.
+        if !self.setup_open(token).await? {
+            return Err(ApiError::Forbidden);
+        }
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password_text.to_owned()))
+            .await?;
         let txn = self.db.begin().await.map_err(db_error)?;
-        let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token))
+        let cutoff = setup_link_cutoff(Utc::now());
+        let consumed = repo::setup_tokens::consume(&txn, &sha256_hex(token), cutoff)
             .await
             .map_err(db_error)?;
         let no_users = sea_orm::PaginatorTrait::count(
@@ -183,10 +227,13 @@ impl AuthPort for AuthService {
     }
 }
 
-/// At start: creates the `ADMIN_EMAIL` admin when missing, or, with no users at all, logs a
-/// one-time setup link. Returns the link when one was made.
+/// At start: creates the `ADMIN_EMAIL` admin when missing, or, with no users at all, prints a
+/// one-time setup link (valid [`SETUP_LINK_LIFETIME_MINUTES`]) to the terminal: to stderr
+/// directly, never through the log, which only says that a link was printed. Returns the link
+/// when one was made.
 pub async fn bootstrap(
     db: &DatabaseConnection,
+    hasher: &password::Hasher,
     admin: Option<&(String, SecretString)>,
     public_base_url: &url::Url,
 ) -> anyhow::Result<Option<String>> {
@@ -204,7 +251,7 @@ pub async fn bootstrap(
                     error.message
                 );
             }
-            let hash = password::hash(password_text.clone()).await?;
+            let hash = hasher.hash(password_text.clone()).await?;
             repo::users::insert(db, "Admin", email, hash, Role::Admin).await?;
             tracing::info!(email = %repo::users::normalize_email(email), "created the admin from ADMIN_EMAIL");
         }
@@ -217,8 +264,32 @@ pub async fn bootstrap(
     repo::setup_tokens::replace(db, sha256_hex(&token)).await?;
     let mut link = public_base_url.join("setup")?;
     link.query_pairs_mut().append_pair("token", &token);
-    tracing::warn!("no users yet: open this one-time link to create the first admin: {link}");
+    eprintln!(
+        "No users yet. Create the first admin here (one-time link): {link}\n\
+         The link works for {SETUP_LINK_LIFETIME_MINUTES} minutes; restart the server for a new one."
+    );
+    tracing::warn!("no users yet: a one-time setup link was printed to the terminal");
     Ok(Some(link.to_string()))
+}
+
+/// Deletes the sign-in attempts that no lockout rule counts any more.
+pub async fn prune_login_attempts(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    repo::login_attempts::prune(db, lockout::prune_before(Utc::now())).await
+}
+
+/// Prunes old sign-in attempts now and every `period` in the background.
+pub fn spawn_attempt_pruning(db: DatabaseConnection, period: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            match prune_login_attempts(&db).await {
+                Ok(0) => {}
+                Ok(count) => tracing::debug!(count, "old sign-in attempts deleted"),
+                Err(error) => tracing::error!(%error, "could not delete old sign-in attempts"),
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Sessions: tower-sessions with its sqlx store on the same pool as SeaORM (SQLite or
 //! PostgreSQL, chosen at start), and the middleware that resolves the signed-in user of every
-//! request (ending the session at once when the account was deactivated or its password reset).
+//! request (ending the session at once when the account was deactivated or its password reset),
+//! slides the session's expiry while it is used, and finds the client address.
 
 use crate::db::repo;
 use app::ports::{ClientIp, CurrentUser};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,6 +20,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// The key under which the session keeps [`SessionAuth`].
 const AUTH_KEY: &str = "auth";
+/// The key under which the session keeps when it was last written back (Unix milliseconds).
+const TOUCHED_KEY: &str = "touched_ms";
 
 /// What a signed-in session remembers: the user and the account's session version at login.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -95,21 +99,21 @@ impl SessionStore for AnyStore {
     }
 }
 
-/// The session layer: HttpOnly, SameSite=Lax, Secure on https, expiring after inactivity.
+/// The session layer: HttpOnly, SameSite=Lax, Secure on https, expiring after inactivity (the
+/// expiry slides through [`resolve_user`], see [`touch_due`]).
 pub fn layer(
     store: AnyStore,
     secure: bool,
-    inactivity_minutes: i64,
+    inactivity: std::time::Duration,
 ) -> SessionManagerLayer<AnyStore> {
+    let inactivity = time::Duration::try_from(inactivity).unwrap_or(time::Duration::MAX);
     SessionManagerLayer::new(store)
         .with_name("orderline_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            inactivity_minutes,
-        )))
+        .with_expiry(Expiry::OnInactivity(inactivity))
 }
 
 /// Binds the session to a user, with a new session id (no fixation).
@@ -118,7 +122,38 @@ pub async fn sign_in(
     auth: SessionAuth,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
-    session.insert(AUTH_KEY, auth).await
+    session.insert(AUTH_KEY, auth).await?;
+    session
+        .insert(TOUCHED_KEY, Utc::now().timestamp_millis())
+        .await
+}
+
+/// Whether a signed-in session last written at `last_ms` must be written again at `now_ms`.
+///
+/// tower-sessions moves an on-inactivity expiry (in the store and in the cookie's Max-Age) only
+/// when it saves the session, and it saves only a modified session. Saving on every request
+/// would cost a write per request, so a request re-saves the session once a tenth of the window
+/// has passed since the last save, and never more than once a minute: a session then ends
+/// between 90% of `SESSION_INACTIVITY_MINUTES` (at least the full window less one minute) and
+/// the full window after its last request. A session without the mark is written at once.
+pub fn touch_due(last_ms: Option<i64>, now_ms: i64, inactivity: std::time::Duration) -> bool {
+    let interval = (inactivity / 10).min(std::time::Duration::from_secs(60));
+    let interval_ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+    last_ms.is_none_or(|last| now_ms.saturating_sub(last) >= interval_ms)
+}
+
+/// Slides the session's expiry when [`touch_due`] says so (the layer saves it after the
+/// response, with a fresh expiry and cookie).
+async fn keep_alive(
+    session: &Session,
+    inactivity: std::time::Duration,
+) -> Result<(), tower_sessions::session::Error> {
+    let now_ms = Utc::now().timestamp_millis();
+    let last_ms = session.get::<i64>(TOUCHED_KEY).await?;
+    if touch_due(last_ms, now_ms, inactivity) {
+        session.insert(TOUCHED_KEY, now_ms).await?;
+    }
+    Ok(())
 }
 
 /// Ends the session (deletes it from the store and expires the cookie).
@@ -126,11 +161,38 @@ pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::
     session.flush().await
 }
 
+/// Where the client address of a request comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientIpSource {
+    /// The TCP peer (no proxy, or one that is not trusted).
+    Peer,
+    /// `X-Forwarded-For`, every header line read in order as one list, written by `hops`
+    /// trusted proxies: the client is the entry `hops` places from the right (the address the
+    /// outermost trusted proxy saw). A shorter list, or an entry that is not an address, gives
+    /// the peer, so such requests share one lockout bucket rather than escape it.
+    Forwarded { hops: usize },
+}
+
+impl ClientIpSource {
+    /// From `TRUST_PROXY_HEADERS` and `TRUSTED_PROXY_HOPS`.
+    pub fn new(trust_proxy_headers: bool, trusted_proxy_hops: usize) -> Self {
+        if trust_proxy_headers {
+            ClientIpSource::Forwarded {
+                hops: trusted_proxy_hops.max(1),
+            }
+        } else {
+            ClientIpSource::Peer
+        }
+    }
+}
+
 /// State for [`resolve_user`].
 #[derive(Clone)]
 pub struct UserResolver {
     pub db: DatabaseConnection,
-    pub trust_proxy_headers: bool,
+    pub client_ip: ClientIpSource,
+    /// The session inactivity window, for [`touch_due`].
+    pub session_inactivity: std::time::Duration,
 }
 
 /// Middleware: puts [`CurrentUser`] and [`ClientIp`] into the request extensions.
@@ -140,10 +202,13 @@ pub async fn resolve_user(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let ip = client_ip(&request, resolver.trust_proxy_headers);
+    let ip = client_ip(&request, resolver.client_ip);
     let user = match session.get::<SessionAuth>(AUTH_KEY).await {
         Ok(Some(auth)) => match repo::users::find_by_id(&resolver.db, auth.user_id).await {
             Ok(Some(user)) if user.active && user.session_version == auth.version => {
+                if let Err(error) = keep_alive(&session, resolver.session_inactivity).await {
+                    tracing::error!(%error, "could not extend the session");
+                }
                 Some((&user).into())
             }
             Ok(_) => {
@@ -169,21 +234,28 @@ pub async fn resolve_user(
     next.run(request).await
 }
 
-/// The peer address, or the last `X-Forwarded-For` hop when the proxy is trusted.
-fn client_ip(request: &Request, trust_proxy_headers: bool) -> IpAddr {
+/// The client address, as `source` says (see [`ClientIpSource`]).
+fn client_ip(request: &Request, source: ClientIpSource) -> IpAddr {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    if !trust_proxy_headers {
+    let ClientIpSource::Forwarded { hops } = source else {
         return peer;
-    }
-    request
+    };
+    let lines: Vec<&str> = request
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|hop| hop.trim().parse().ok())
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let joined = lines.join(",");
+    let entries: Vec<&str> = joined.split(',').map(str::trim).collect();
+    entries
+        .len()
+        .checked_sub(hops)
+        .and_then(|index| entries.get(index))
+        .and_then(|entry| entry.parse().ok())
         .unwrap_or(peer)
 }
 
@@ -191,10 +263,10 @@ fn client_ip(request: &Request, trust_proxy_headers: bool) -> IpAddr {
 mod tests {
     use super::*;
 
-    fn request(forwarded: Option<&str>) -> Request {
+    fn request(forwarded: &[&str]) -> Request {
         let mut builder = axum::http::Request::builder().uri("/");
-        if let Some(value) = forwarded {
-            builder = builder.header("x-forwarded-for", value);
+        for value in forwarded {
+            builder = builder.header("x-forwarded-for", *value);
         }
         let mut request = builder.body(axum::body::Body::empty()).unwrap();
         request
@@ -203,17 +275,61 @@ mod tests {
         request
     }
 
+    const ONE_HOP: ClientIpSource = ClientIpSource::Forwarded { hops: 1 };
+    const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+
     #[test]
     fn forwarded_for_is_ignored_unless_the_proxy_is_trusted() {
-        let req = request(Some("203.0.113.9"));
-        assert_eq!(client_ip(&req, false), IpAddr::from([10, 0, 0, 1]));
-        assert_eq!(client_ip(&req, true), IpAddr::from([203, 0, 113, 9]));
+        let req = request(&["203.0.113.9"]);
+        assert_eq!(client_ip(&req, ClientIpSource::Peer), PEER);
+        assert_eq!(client_ip(&req, ONE_HOP), IpAddr::from([203, 0, 113, 9]));
+        assert_eq!(ClientIpSource::new(false, 3), ClientIpSource::Peer);
+        assert_eq!(
+            ClientIpSource::new(true, 2),
+            ClientIpSource::Forwarded { hops: 2 }
+        );
     }
 
     #[test]
     fn the_hop_added_by_our_proxy_is_used_not_the_spoofable_first() {
-        let req = request(Some("1.2.3.4, 203.0.113.9"));
-        assert_eq!(client_ip(&req, true), IpAddr::from([203, 0, 113, 9]));
-        assert_eq!(client_ip(&request(None), true), IpAddr::from([10, 0, 0, 1]));
+        let req = request(&["1.2.3.4, 203.0.113.9"]);
+        assert_eq!(client_ip(&req, ONE_HOP), IpAddr::from([203, 0, 113, 9]));
+        assert_eq!(client_ip(&request(&[]), ONE_HOP), PEER);
+    }
+
+    #[test]
+    fn every_forwarded_for_line_counts_so_a_forged_first_line_is_not_taken() {
+        // The client sent its own header; the proxy added a second line with the real address.
+        let req = request(&["198.51.100.66", "203.0.113.9"]);
+        assert_eq!(client_ip(&req, ONE_HOP), IpAddr::from([203, 0, 113, 9]));
+    }
+
+    #[test]
+    fn with_two_trusted_hops_the_client_is_second_from_the_right() {
+        // client forged "1.1.1.1"; the CDN appended the client, our proxy appended the CDN.
+        let req = request(&["1.1.1.1, 203.0.113.9", "192.0.2.50"]);
+        let two = ClientIpSource::Forwarded { hops: 2 };
+        assert_eq!(client_ip(&req, two), IpAddr::from([203, 0, 113, 9]));
+        let short = request(&["192.0.2.50"]);
+        assert_eq!(client_ip(&short, two), PEER, "too few hops: the peer");
+        let garbage = request(&["not-an-ip, 192.0.2.50"]);
+        assert_eq!(client_ip(&garbage, two), PEER);
+    }
+
+    #[test]
+    fn a_session_is_written_back_a_tenth_of_the_window_after_its_last_write() {
+        let eight_hours = std::time::Duration::from_secs(8 * 3600);
+        assert!(touch_due(None, 0, eight_hours), "unmarked: write now");
+        assert!(
+            !touch_due(Some(0), 59_999, eight_hours),
+            "at most once a minute"
+        );
+        assert!(touch_due(Some(0), 60_000, eight_hours));
+        let ten_seconds = std::time::Duration::from_secs(10);
+        assert!(!touch_due(Some(0), 999, ten_seconds));
+        assert!(
+            touch_due(Some(0), 1_000, ten_seconds),
+            "a tenth of a short window"
+        );
     }
 }

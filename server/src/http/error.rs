@@ -2,7 +2,7 @@
 //! status of the [`ApiError`]. Causes were already logged where they happened.
 
 use app::api::{ApiError, FieldError};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -33,6 +33,7 @@ pub fn code_of(error: &ApiError) -> &'static str {
         ApiError::NotFound => "not_found",
         ApiError::InvalidCredentials => "invalid_credentials",
         ApiError::TooManyAttempts { .. } => "too_many_attempts",
+        ApiError::Busy { .. } => "busy",
         ApiError::Validation(_) => "validation",
         ApiError::Conflict(_) => "conflict",
         ApiError::BadRequest(_) => "bad_request",
@@ -50,6 +51,27 @@ impl IntoResponse for JsonError {
             message: self.0.to_string(),
             field_errors: self.0.field_errors(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = self.0.retry_after_seconds() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_answer_is_503_with_retry_after() {
+        let response = JsonError(ApiError::Busy {
+            retry_after_seconds: 2,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 }

@@ -47,8 +47,8 @@ pub use health::Instance;
 pub struct LayerConfig {
     pub store: AnyStore,
     pub secure_cookies: bool,
-    pub session_inactivity_minutes: i64,
-    pub trust_proxy_headers: bool,
+    pub session_inactivity: std::time::Duration,
+    pub client_ip: session::ClientIpSource,
 }
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request) -> impl IntoResponse {
@@ -93,7 +93,8 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
     let reload_port = headers::reload_port(&options);
     let resolver = UserResolver {
         db: state.db.clone(),
-        trust_proxy_headers: layers.trust_proxy_headers,
+        client_ip: layers.client_ip,
+        session_inactivity: layers.session_inactivity,
     };
     Router::new()
         .route("/api/v1/health", get(health::health))
@@ -126,7 +127,7 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
         .layer(session::layer(
             layers.store,
             layers.secure_cookies,
-            layers.session_inactivity_minutes,
+            layers.session_inactivity,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.origin.clone(),

@@ -6,13 +6,15 @@ use app::api::{
     ApiError, ApiTokenSummary, CreatedApiToken, FieldError, Role, SessionUser, UserSummary,
 };
 use app::ports::UsersPort;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use secrecy::SecretString;
 
 /// Accounts and tokens backed by the database.
 #[derive(Clone)]
 pub struct UsersService {
     pub db: DatabaseConnection,
+    /// The server's one argon2 gate, shared with the auth service.
+    pub hasher: password::Hasher,
 }
 
 /// The prefix of every API token, so leaked tokens are easy to recognise (and to scan for).
@@ -58,7 +60,10 @@ impl UsersPort for UsersService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password_text.to_owned()))
+            .await?;
         let user = repo::users::insert(&self.db, name, email, hash, role)
             .await
             .map_err(db_error)?;
@@ -73,7 +78,10 @@ impl UsersPort for UsersService {
             )]));
         }
         let user = find_user(&self.db, id).await?;
-        let hash = password::hash(SecretString::from(password_text.to_owned())).await?;
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password_text.to_owned()))
+            .await?;
         repo::users::set_password(&self.db, user, hash)
             .await
             .map_err(db_error)?;
@@ -88,10 +96,27 @@ impl UsersPort for UsersService {
             ));
         }
         let user = find_user(&self.db, id).await?;
-        repo::users::set_active(&self.db, user, active)
+        let user_id = user.id;
+        let txn = self.db.begin().await.map_err(db_error)?;
+        repo::users::set_active(&txn, user, active)
             .await
             .map_err(db_error)?;
-        tracing::info!(user_id = id, active, "user activation changed");
+        // A deactivated account's API tokens are revoked with it (reactivating does not bring
+        // them back); `api_tokens::authenticate` also refuses any token of an inactive creator.
+        let revoked = if active {
+            0
+        } else {
+            repo::api_tokens::revoke_all_created_by(&txn, user_id)
+                .await
+                .map_err(db_error)?
+        };
+        txn.commit().await.map_err(db_error)?;
+        tracing::info!(
+            user_id = id,
+            active,
+            revoked_tokens = revoked,
+            "user activation changed"
+        );
         Ok(())
     }
 

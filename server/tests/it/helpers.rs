@@ -65,7 +65,9 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
             .then(|| (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned().into())),
         default_region: phonenumber::country::Id::FR,
         trust_proxy_headers: false,
-        session_inactivity_minutes: 60,
+        trusted_proxy_hops: 1,
+        session_inactivity: std::time::Duration::from_secs(3600),
+        password_hash_concurrency: 4,
         data_dir: dir.path().to_path_buf(),
         external_urls: server::settings::ExternalUrls {
             twilio_api_base: "http://127.0.0.1:9".into(),

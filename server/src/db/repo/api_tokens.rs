@@ -3,9 +3,10 @@
 use crate::db::entities::api_tokens::{self, Entity as ApiTokens};
 use app::api::ApiTokenSummary;
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 pub async fn insert(
@@ -36,7 +37,8 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<api_tokens::Model>, DbE
         .await
 }
 
-/// The live (not revoked) token with this hash; marks it used.
+/// The live token with this hash (not revoked, and its creator's account still active); marks
+/// it used.
 pub async fn authenticate(
     db: &DatabaseConnection,
     token_hash: &str,
@@ -49,6 +51,14 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
+    let creator = super::users::find_by_id(db, token.created_by).await?;
+    if !creator.is_some_and(|user| user.active) {
+        tracing::warn!(
+            token_id = token.id,
+            "API token refused: its creator is not active"
+        );
+        return Ok(None);
+    }
     let mut active: api_tokens::ActiveModel = token.into();
     active.last_used_at = Set(Some(Utc::now()));
     active.update(db).await.map(Some)
@@ -65,6 +75,18 @@ pub async fn revoke(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
         active.update(db).await?;
     }
     Ok(true)
+}
+
+/// Revokes every live token created by `user_id` (the account is being deactivated); returns
+/// how many were revoked.
+pub async fn revoke_all_created_by(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, DbErr> {
+    ApiTokens::update_many()
+        .col_expr(api_tokens::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .filter(api_tokens::Column::CreatedBy.eq(user_id))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|result| result.rows_affected)
 }
 
 impl From<api_tokens::Model> for ApiTokenSummary {

@@ -78,7 +78,7 @@ pub async fn set_password(
 
 /// Activates or deactivates; either way the account's sessions end.
 pub async fn set_active(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     user: users::Model,
     is_active: bool,
 ) -> Result<(), DbErr> {
