@@ -86,7 +86,9 @@ impl std::fmt::Debug for Config {
             bootstrap_admin,
             default_region,
             trust_proxy_headers,
-            session_inactivity_minutes,
+            trusted_proxy_hops,
+            session_inactivity,
+            password_hash_concurrency,
             data_dir,
             external_urls,
             setting_overrides,
@@ -104,7 +106,9 @@ impl std::fmt::Debug for Config {
             )
             .field("default_region", default_region)
             .field("trust_proxy_headers", trust_proxy_headers)
-            .field("session_inactivity_minutes", session_inactivity_minutes)
+            .field("trusted_proxy_hops", trusted_proxy_hops)
+            .field("session_inactivity", session_inactivity)
+            .field("password_hash_concurrency", password_hash_concurrency)
             .field("data_dir", data_dir)
             .field("external_urls", external_urls)
             .field("setting_overrides", setting_overrides)
@@ -436,7 +440,9 @@ mod tests {
             bootstrap_admin: Some(("admin@example.com".into(), "hunter22hunter22".into())),
             default_region: DEFAULT_PHONE_REGION,
             trust_proxy_headers: false,
-            session_inactivity_minutes: 60,
+            trusted_proxy_hops: 1,
+            session_inactivity: std::time::Duration::from_secs(3600),
+            password_hash_concurrency: 2,
             data_dir: "data".into(),
             external_urls: crate::settings::ExternalUrls {
                 twilio_api_base: "https://api.twilio.com".into(),
