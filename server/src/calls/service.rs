@@ -126,14 +126,6 @@ impl CallsPort for CallsService {
             .get(SettingKey::MaxConcurrentCalls)
             .parse()
             .unwrap_or(10);
-        let active = repo::calls::count_active(&self.db)
-            .await
-            .map_err(db_error)?;
-        if active >= limit {
-            return Err(ApiError::Conflict(format!(
-                "{active} calls are already in progress and the limit is {limit}; try again when one ends"
-            )));
-        }
         let new_call = repo::calls::NewCall {
             order_id: order_row,
             placed_by: repo::row_id(actor.id),
@@ -143,9 +135,18 @@ impl CallsPort for CallsService {
             provider,
             purpose: purpose.trim(),
         };
-        let call = repo::calls::insert(&self.db, &new_call)
+        // Counted and inserted in one statement, so parallel requests cannot overshoot the limit.
+        let Some(call) = repo::calls::insert_within_limit(&self.db, &new_call, limit)
             .await
-            .map_err(db_error)?;
+            .map_err(db_error)?
+        else {
+            let active = repo::calls::count_active(&self.db)
+                .await
+                .map_err(db_error)?;
+            return Err(ApiError::Conflict(format!(
+                "{active} calls are already in progress and the limit is {limit}; try again when one ends"
+            )));
+        };
         self.publish(&call);
 
         let base = public_base_url(&settings, &self.fallback_public_url);

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -37,6 +38,8 @@ pub struct Recorded {
 #[derive(Clone, Default)]
 pub struct Fake {
     pub requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Calls created so far (numbers the SIDs: `CA` + the count in 32 hex digits).
+    created: Arc<AtomicUsize>,
 }
 
 async fn serve(router: Router) -> String {
@@ -309,13 +312,7 @@ async fn post_calls(
         if to == REFUSED_NUMBER {
             return twilio_error(StatusCode::BAD_REQUEST, 21211, "Invalid 'To' Phone Number");
         }
-        let n = fake
-            .requests
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|r| r.path.ends_with("/Calls.json"))
-            .count();
+        let n = fake.created.fetch_add(1, Ordering::SeqCst) + 1;
         let body = json!({"sid": format!("CA{n:032x}"), "account_sid": sid, "to": to, "status": "queued",
                           "direction": "outbound-api", "duration": null, "answered_by": null, "api_version": "2010-04-01"});
         return (StatusCode::CREATED, Json(body)).into_response();

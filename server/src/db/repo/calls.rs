@@ -3,10 +3,10 @@
 use crate::db::entities::{call_events, calls, orders};
 use app::api::{CallStatus, CallView, Provider, Recipient};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 
 /// A call about to be placed.
@@ -20,28 +20,86 @@ pub struct NewCall<'a> {
     pub purpose: &'a str,
 }
 
-/// Inserts the call record in `queued` before Twilio is asked. The order's last contact is
-/// stamped only when someone answers (see [`apply_status`]), not when a call is attempted.
-pub async fn insert(db: &DatabaseConnection, call: &NewCall<'_>) -> Result<calls::Model, DbErr> {
+/// Serialises placements on PostgreSQL (`pg_advisory_xact_lock` key; any constant unique to
+/// this purpose).
+const PLACEMENT_LOCK: i64 = 0x4f72_6465_724c_0001;
+
+/// Inserts the call record in `queued` before Twilio is asked, unless `limit` calls are already
+/// not over: then nothing is inserted and the answer is None. The order's last contact is stamped
+/// only when someone answers (see [`apply_status`]), not when a call is attempted.
+///
+/// Counting and inserting are one statement, `INSERT ... SELECT ... WHERE (SELECT count(*) ...) <
+/// limit`, so parallel requests cannot all see room for themselves. On SQLite that statement
+/// holds the database's single write lock from its start, so no other insert can interleave. On
+/// PostgreSQL (READ COMMITTED) two such statements could count the same rows, so the transaction
+/// first takes a transaction-scoped advisory lock that serialises placements for every server
+/// instance sharing the database.
+pub async fn insert_within_limit(
+    db: &DatabaseConnection,
+    call: &NewCall<'_>,
+    limit: u64,
+) -> Result<Option<calls::Model>, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let model = calls::ActiveModel {
-        order_id: Set(call.order_id),
-        placed_by: Set(call.placed_by),
-        placed_by_name: Set(call.placed_by_name.to_owned()),
-        recipient: Set(call.recipient.as_str().to_owned()),
-        to_number: Set(call.to_number.to_owned()),
-        provider: Set(call.provider.as_str().to_owned()),
-        purpose: Set(call.purpose.to_owned()),
-        status: Set(CallStatus::Queued.as_str().to_owned()),
-        call_sid: Set(None),
-        last_sequence: Set(-1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        txn.execute(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_advisory_xact_lock($1)",
+            [PLACEMENT_LOCK.into()],
+        ))
+        .await?;
     }
-    .insert(&txn)
-    .await?;
+    let active = Query::select()
+        .expr(Expr::col(calls::Column::Id).count())
+        .from(calls::Entity)
+        .cond_where(not_final())
+        .to_owned();
+    let values = Query::select()
+        .exprs([
+            Expr::val(call.order_id),
+            Expr::val(call.placed_by),
+            Expr::val(call.placed_by_name),
+            Expr::val(call.recipient.as_str()),
+            Expr::val(call.to_number),
+            Expr::val(call.provider.as_str()),
+            Expr::val(call.purpose),
+            Expr::val(CallStatus::Queued.as_str()),
+            Expr::val(-1),
+            Expr::val(now),
+            Expr::val(now),
+        ])
+        .and_where(
+            Expr::expr(SimpleExpr::SubQuery(
+                None,
+                Box::new(active.into_sub_query_statement()),
+            ))
+            .lt(i64::try_from(limit).unwrap_or(i64::MAX)),
+        )
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(calls::Entity)
+        .columns([
+            calls::Column::OrderId,
+            calls::Column::PlacedBy,
+            calls::Column::PlacedByName,
+            calls::Column::Recipient,
+            calls::Column::ToNumber,
+            calls::Column::Provider,
+            calls::Column::Purpose,
+            calls::Column::Status,
+            calls::Column::LastSequence,
+            calls::Column::CreatedAt,
+            calls::Column::UpdatedAt,
+        ])
+        .select_from(values)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .returning_all()
+        .to_owned();
+    let model = calls::Entity::find()
+        .from_raw_sql(backend.build(&insert))
+        .one(&txn)
+        .await?;
     txn.commit().await?;
     Ok(model)
 }

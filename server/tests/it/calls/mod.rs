@@ -2,6 +2,8 @@
 //! callbacks in and out of order, the live WebSocket events, the voice webhook's TwiML, the media
 //! endpoint's single-use token, refusals and limits.
 
+mod limits;
+
 use crate::fakes;
 use crate::helpers::{spawn_app_configured, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use futures_util::{SinkExt, StreamExt};
