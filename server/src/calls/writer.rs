@@ -15,13 +15,18 @@ use tokio::sync::{mpsc, oneshot};
 /// Most callbacks applied in one transaction.
 const MAX_BATCH: usize = 128;
 
-/// One parsed status callback.
+/// One parsed status callback, or a status read from Twilio's call record.
 #[derive(Debug, Clone)]
 pub struct StatusUpdate {
     pub order_id: i32,
-    pub call_sid: String,
+    /// Our call id, from the `call` query parameter of the callback URL: it finds the call even
+    /// before its SID is stored. None on URLs issued before they carried it.
+    pub call_id: Option<i32>,
+    /// Twilio's Call SID; None only when the reconciler fails a call that never got one.
+    pub call_sid: Option<String>,
     pub status: CallStatus,
-    pub sequence: i32,
+    /// The callback's `SequenceNumber`; None for a status read from Twilio's call record.
+    pub sequence: Option<i32>,
     pub at: DateTime<Utc>,
     pub details: repo::calls::StatusDetails,
 }
@@ -32,7 +37,7 @@ pub enum Outcome {
     Applied,
     /// Late, repeated or backwards: nothing changed.
     Ignored(Decision),
-    /// No call with this SID on this order.
+    /// No such call on this order (or the SID is not the call's).
     UnknownCall,
 }
 
@@ -106,7 +111,13 @@ async fn apply_batch(
     let txn = db.begin().await?;
     let mut results = Vec::with_capacity(updates.len());
     for update in updates {
-        let Some(call) = repo::calls::find_by_sid(&txn, update.order_id, &update.call_sid).await?
+        let Some(call) = repo::calls::find_for_callback(
+            &txn,
+            update.order_id,
+            update.call_id,
+            update.call_sid.as_deref(),
+        )
+        .await?
         else {
             results.push((Outcome::UnknownCall, None));
             continue;

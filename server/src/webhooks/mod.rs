@@ -26,3 +26,11 @@ pub fn router() -> Router<AppState> {
 fn order_row(order_id: &str) -> Option<i32> {
     order_id.parse().ok()
 }
+
+/// The query of the voice and status webhook URLs: `?call={id}`, our call id, so that a request
+/// arriving before the Call SID is stored still finds its call. Absent on URLs given to Twilio
+/// before it existed (those match by SID).
+#[derive(Debug, serde::Deserialize)]
+pub struct CallQuery {
+    pub call: Option<i32>,
+}

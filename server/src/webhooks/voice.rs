@@ -1,16 +1,16 @@
-//! `POST /api/v1/orders/{order_id}/twilio-voice`: answers TwiML. A person gets a bidirectional
+//! `POST /api/v1/orders/{order_id}/twilio-voice?call={call_id}`: answers TwiML. A person gets a bidirectional
 //! Media Stream to our media endpoint, with the call id and a single-use token as `<Parameter>`s
 //! (Twilio drops query strings on Stream URLs); an answering machine gets the configured behaviour.
 
-use super::order_row;
 use super::verify::VerifiedTwilio;
+use super::{order_row, CallQuery};
 use crate::auth::{random_token, sha256_hex};
 use crate::calls::public_base_url;
 use crate::db::repo;
 use crate::http::AppState;
 use crate::twilio::twiml;
 use app::api::SettingKey;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -39,6 +39,7 @@ pub fn stream_url(base: &str, order_id: i32) -> String {
 pub async fn voice(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
+    Query(query): Query<CallQuery>,
     form: VerifiedTwilio,
 ) -> Response {
     let Some(order_id) = order_row(&order_id) else {
@@ -47,7 +48,8 @@ pub async fn voice(
     let Some(call_sid) = form.get("CallSid") else {
         return (StatusCode::BAD_REQUEST, "CallSid is missing").into_response();
     };
-    let call = match repo::calls::find_by_sid(&state.db, order_id, call_sid).await {
+    let found = repo::calls::find_for_callback(&state.db, order_id, query.call, Some(call_sid));
+    let call = match found.await {
         Ok(Some(call)) => call,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

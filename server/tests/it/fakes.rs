@@ -35,11 +35,57 @@ pub struct Recorded {
     pub username: String,
 }
 
+/// How the fake answers `POST .../Calls.json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CreateMode {
+    /// 201 with the Call JSON.
+    #[default]
+    Normal,
+    /// Posts the signed `initiated` status callback to the call's StatusCallback URL first and
+    /// records its answer in `early_callbacks`, then answers 201 (Twilio's callbacks can overtake
+    /// its answer).
+    CallbackFirst,
+    /// Accepts the call but the answer is unreadable (as if cut off): 201 with a broken body.
+    LoseAnswer,
+}
+
 #[derive(Clone, Default)]
 pub struct Fake {
     pub requests: Arc<Mutex<Vec<Recorded>>>,
     /// Calls created so far (numbers the SIDs: `CA` + the count in 32 hex digits).
     created: Arc<AtomicUsize>,
+    pub create_mode: Arc<Mutex<CreateMode>>,
+    /// HTTP statuses our server gave the callbacks sent in `CreateMode::CallbackFirst`.
+    pub early_callbacks: Arc<Mutex<Vec<u16>>>,
+}
+
+impl Fake {
+    /// The form of the last request to a path ending with `suffix`.
+    pub fn last_form(&self, suffix: &str) -> Vec<(String, String)> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .find(|r| r.path.ends_with(suffix))
+            .map(|r| r.form.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Posts a status callback the way Twilio does: form-encoded, signed over the full URL.
+pub async fn send_status_callback(url: &str, params: &[(String, String)]) -> u16 {
+    let signature = server::twilio::signature::sign(AUTH_TOKEN, url, params);
+    match reqwest::Client::new()
+        .post(url)
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+    {
+        Ok(response) => response.status().as_u16(),
+        Err(_) => 0,
+    }
 }
 
 async fn serve(router: Router) -> String {
@@ -313,7 +359,31 @@ async fn post_calls(
             return twilio_error(StatusCode::BAD_REQUEST, 21211, "Invalid 'To' Phone Number");
         }
         let n = fake.created.fetch_add(1, Ordering::SeqCst) + 1;
-        let body = json!({"sid": format!("CA{n:032x}"), "account_sid": sid, "to": to, "status": "queued",
+        let call_sid = format!("CA{n:032x}");
+        let mode = *fake.create_mode.lock().expect("lock");
+        if mode == CreateMode::CallbackFirst {
+            let params: Vec<(String, String)> = [
+                ("AccountSid", sid.as_str()),
+                ("CallSid", &call_sid),
+                ("CallStatus", "initiated"),
+                ("SequenceNumber", "0"),
+                ("CallbackSource", "call-progress-events"),
+                ("Direction", "outbound-api"),
+                ("ApiVersion", "2010-04-01"),
+                ("From", &field("From")),
+                ("To", &to),
+                ("Timestamp", "Fri, 27 Nov 2026 14:00:00 +0000"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let status = send_status_callback(&field("StatusCallback"), &params).await;
+            fake.early_callbacks.lock().expect("lock").push(status);
+        }
+        if mode == CreateMode::LoseAnswer {
+            return (StatusCode::CREATED, r#"{"sid": "CA"#).into_response();
+        }
+        let body = json!({"sid": call_sid, "account_sid": sid, "to": to, "status": "queued",
                           "direction": "outbound-api", "duration": null, "answered_by": null, "api_version": "2010-04-01"});
         return (StatusCode::CREATED, Json(body)).into_response();
     }

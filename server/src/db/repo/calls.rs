@@ -121,16 +121,54 @@ pub async fn find_by_sid(
         .await
 }
 
-/// Stores the SID Twilio gave the call.
-pub async fn set_sid(
-    db: &DatabaseConnection,
-    call: calls::Model,
-    sid: &str,
-) -> Result<calls::Model, DbErr> {
-    let mut active: calls::ActiveModel = call.into();
-    active.call_sid = Set(Some(sid.to_owned()));
-    active.updated_at = Set(Utc::now());
-    active.update(db).await
+/// Stores the SID Twilio gave the call, unless one is stored already (an early callback may have
+/// stored it first); true when stored now.
+pub async fn claim_sid(db: &impl ConnectionTrait, call_id: i32, sid: &str) -> Result<bool, DbErr> {
+    let result = calls::Entity::update_many()
+        .col_expr(calls::Column::CallSid, Expr::value(sid))
+        .col_expr(calls::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(calls::Column::Id.eq(call_id))
+        .filter(calls::Column::CallSid.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The call a Twilio request is about. With our call id (the `call` query parameter of the URLs
+/// given to Twilio) the call is found even before its SID is stored, and `sid` is stored then; a
+/// SID other than the stored one names no call. Without the id (URLs issued before they carried
+/// it), the SID alone decides. Without a SID (the reconciler failing a call that never got one),
+/// the id alone decides.
+pub async fn find_for_callback(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    call_id: Option<i32>,
+    sid: Option<&str>,
+) -> Result<Option<calls::Model>, DbErr> {
+    let (call_id, sid) = match (call_id, sid) {
+        (Some(call_id), sid) => (call_id, sid),
+        (None, Some(sid)) => return find_by_sid(db, order_id, sid).await,
+        (None, None) => return Ok(None),
+    };
+    let by_id = || {
+        calls::Entity::find_by_id(call_id)
+            .filter(calls::Column::OrderId.eq(order_id))
+            .one(db)
+    };
+    let Some(mut call) = by_id().await? else {
+        return Ok(None);
+    };
+    let Some(sid) = sid else {
+        return Ok(Some(call));
+    };
+    if call.call_sid.is_none() {
+        claim_sid(db, call_id, sid).await?;
+        call = match by_id().await? {
+            Some(call) => call,
+            None => return Ok(None),
+        };
+    }
+    Ok((call.call_sid.as_deref() == Some(sid)).then_some(call))
 }
 
 /// Ends a call as `failed` with a reason (Twilio refused it, or it could not be sent).
@@ -157,18 +195,20 @@ pub struct StatusDetails {
 
 /// Applies a status (already decided to be applied): records the event and updates the call.
 /// Runs on the caller's connection or transaction (the status writer batches many in one).
+/// `sequence` is the callback's `SequenceNumber`, or None for a status read from Twilio's call
+/// record (the reconciler): the event is then stored with -1 and the call keeps its last sequence.
 pub async fn apply_status(
     db: &impl ConnectionTrait,
     call: calls::Model,
     status: CallStatus,
-    sequence: i32,
+    sequence: Option<i32>,
     at: DateTime<Utc>,
     details: StatusDetails,
 ) -> Result<calls::Model, DbErr> {
     call_events::ActiveModel {
         call_id: Set(call.id),
         status: Set(status.as_str().to_owned()),
-        sequence_number: Set(sequence),
+        sequence_number: Set(sequence.unwrap_or(-1)),
         at: Set(at),
         ..Default::default()
     }
@@ -187,7 +227,9 @@ pub async fn apply_status(
     }
     let mut active: calls::ActiveModel = call.into();
     active.status = Set(status.as_str().to_owned());
-    active.last_sequence = Set(sequence);
+    if let Some(sequence) = sequence {
+        active.last_sequence = Set(sequence);
+    }
     active.updated_at = Set(Utc::now());
     if details.duration_seconds.is_some() {
         active.duration_seconds = Set(details.duration_seconds);

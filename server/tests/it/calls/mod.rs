@@ -3,6 +3,7 @@
 //! endpoint's single-use token, refusals and limits.
 
 mod limits;
+mod matching;
 
 use crate::fakes;
 use crate::helpers::{spawn_app_configured, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
@@ -178,17 +179,18 @@ async fn a_call_is_placed_with_the_documented_request_and_follows_callbacks_live
         .unwrap();
     assert_eq!(request.username, fakes::ACCOUNT_SID);
     let base = &c.app.address;
+    let call_id = &call["id"];
     let expected: Vec<(String, String)> = [
         ("To", "+33612345678".to_owned()),
         ("From", fakes::OWNED_NUMBER.to_owned()),
         (
             "Url",
-            format!("{base}/api/v1/orders/{order_id}/twilio-voice"),
+            format!("{base}/api/v1/orders/{order_id}/twilio-voice?call={call_id}"),
         ),
         ("Method", "POST".to_owned()),
         (
             "StatusCallback",
-            format!("{base}/api/v1/orders/{order_id}/twilio-status"),
+            format!("{base}/api/v1/orders/{order_id}/twilio-status?call={call_id}"),
         ),
         ("StatusCallbackMethod", "POST".to_owned()),
         ("StatusCallbackEvent", "initiated".to_owned()),
