@@ -4,6 +4,7 @@
 
 mod service;
 pub mod status;
+mod supervisor;
 pub mod writer;
 
 pub use service::{public_base_url, CallsService};

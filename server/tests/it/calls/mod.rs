@@ -4,6 +4,7 @@
 
 mod limits;
 mod matching;
+mod writer;
 
 use crate::fakes;
 use crate::helpers::{spawn_app_configured, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
