@@ -2,6 +2,8 @@
 //! the services into the router, and bind the listener (port 0 in tests).
 
 use crate::auth::{self, session::AnyStore, AuthService};
+use crate::calls::reconciler::Reconciler;
+use crate::calls::writer::StatusWriter;
 use crate::calls::CallsService;
 use crate::config::Config;
 use crate::db;
@@ -28,6 +30,8 @@ pub struct Application {
     pub db: DatabaseConnection,
     pub instance: Instance,
     pub settings: SettingsHandle,
+    /// The call reconciler, already running; tests run extra rounds with a clock of their own.
+    pub reconciler: Reconciler,
 }
 
 /// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
@@ -87,6 +91,15 @@ impl Application {
             .as_str()
             .trim_end_matches('/')
             .to_owned();
+        let status_writer = StatusWriter::spawn(db.clone(), hub.clone());
+        let reconciler = Reconciler {
+            db: db.clone(),
+            settings: settings_handle.clone(),
+            http: http.clone(),
+            twilio_api_base: config.external_urls.twilio_api_base.clone(),
+            writer: status_writer.clone(),
+        };
+        reconciler.clone().spawn();
         let calls = CallsService {
             db: db.clone(),
             settings: settings_handle.clone(),
@@ -114,7 +127,7 @@ impl Application {
                 config.public_base_url.origin().ascii_serialization(),
             ),
             public_fallback: crate::http::PublicFallback(public_fallback),
-            status_writer: crate::calls::writer::StatusWriter::spawn(db.clone(), hub.clone()),
+            status_writer,
         };
         let layers = LayerConfig {
             store,
@@ -130,6 +143,7 @@ impl Application {
             db,
             instance,
             settings: settings_handle,
+            reconciler,
         })
     }
 

@@ -60,14 +60,23 @@ fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
     })
 }
 
+/// A Twilio client with the credentials of these settings.
+pub(super) fn twilio_client(
+    http: &reqwest::Client,
+    api_base: &str,
+    settings: &EffectiveSettings,
+) -> TwilioClient {
+    TwilioClient::new(
+        http.clone(),
+        api_base,
+        settings.get(SettingKey::TwilioAccountSid),
+        SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
+    )
+}
+
 impl CallsService {
     fn client(&self, settings: &EffectiveSettings) -> TwilioClient {
-        TwilioClient::new(
-            self.http.clone(),
-            &self.twilio_api_base,
-            settings.get(SettingKey::TwilioAccountSid),
-            SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
-        )
+        twilio_client(&self.http, &self.twilio_api_base, settings)
     }
 
     fn publish(&self, call: &calls::Model) -> CallView {

@@ -57,9 +57,37 @@ pub struct Fake {
     pub create_mode: Arc<Mutex<CreateMode>>,
     /// HTTP statuses our server gave the callbacks sent in `CreateMode::CallbackFirst`.
     pub early_callbacks: Arc<Mutex<Vec<u16>>>,
+    /// The Call resources Twilio knows, by SID (what `GET .../Calls/{CallSid}.json` answers).
+    calls: Arc<Mutex<HashMap<String, Value>>>,
 }
 
 impl Fake {
+    /// Twilio's record of a call moves on: its status, and for an ended call its duration and end.
+    pub fn set_call(&self, call_sid: &str, status: &str, duration: Option<&str>) {
+        if let Some(call) = self.calls.lock().expect("lock").get_mut(call_sid) {
+            call["status"] = json!(status);
+            call["duration"] = json!(duration);
+            if duration.is_some() {
+                call["end_time"] = json!("Fri, 27 Nov 2026 14:05:00 +0000");
+            }
+        }
+    }
+
+    /// Twilio forgets a call (its fetch answers 404, code 20404).
+    pub fn forget_call(&self, call_sid: &str) {
+        self.calls.lock().expect("lock").remove(call_sid);
+    }
+
+    /// The paths of the requests received, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|r| r.path.clone())
+            .collect()
+    }
+
     /// The form of the last request to a path ending with `suffix`.
     pub fn last_form(&self, suffix: &str) -> Vec<(String, String)> {
         self.requests
@@ -199,7 +227,7 @@ pub async fn twilio() -> (String, Fake) {
         )
         .route(
             "/2010-04-01/Accounts/{sid}/{*rest}",
-            axum::routing::post(post_calls),
+            get(get_call).post(post_calls),
         )
         .with_state(fake.clone());
     (format!("http://{}", serve(router).await), fake)
@@ -335,6 +363,44 @@ fn record_post(
     }
 }
 
+/// A new Call resource as Twilio's 201 answers it (protocols.md 1.2).
+fn call_resource(account_sid: &str, call_sid: &str, to: &str, from: &str) -> Value {
+    json!({"sid": call_sid, "date_created": "Fri, 27 Nov 2026 14:00:00 +0000",
+           "date_updated": "Fri, 27 Nov 2026 14:00:00 +0000", "parent_call_sid": null,
+           "account_sid": account_sid, "to": to, "to_formatted": to, "from": from,
+           "from_formatted": from, "phone_number_sid": "PN0123456789abcdef0123456789abcdef",
+           "status": "queued", "start_time": null, "end_time": null, "duration": null,
+           "price": null, "price_unit": "USD", "direction": "outbound-api", "answered_by": null,
+           "api_version": "2010-04-01", "forwarded_from": null, "group_sid": null,
+           "caller_name": null, "queue_time": "0", "trunk_sid": null,
+           "uri": format!("/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}.json"),
+           "subresource_uris": {"notifications": format!("/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Notifications.json")}})
+}
+
+/// `GET .../Calls/{CallSid}.json`: the call as the fake knows it, or 404 (20404).
+async fn get_call(
+    State(fake): State<Fake>,
+    Path((sid, rest)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/2010-04-01/Accounts/{sid}/{rest}");
+    if let Err(response) = authorize(&fake, &headers, &sid, &path, &HashMap::new()) {
+        return response;
+    }
+    let call = rest
+        .strip_prefix("Calls/")
+        .and_then(|f| f.strip_suffix(".json"))
+        .and_then(|call_sid| fake.calls.lock().expect("lock").get(call_sid).cloned());
+    match call {
+        Some(call) => Json(call).into_response(),
+        None => twilio_error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        ),
+    }
+}
+
 /// `POST .../Calls.json` (create) or `POST .../Calls/{CallSid}.json` (update).
 async fn post_calls(
     State(fake): State<Fake>,
@@ -380,19 +446,25 @@ async fn post_calls(
             let status = send_status_callback(&field("StatusCallback"), &params).await;
             fake.early_callbacks.lock().expect("lock").push(status);
         }
+        let body = call_resource(&sid, &call_sid, &to, &field("From"));
+        fake.calls
+            .lock()
+            .expect("lock")
+            .insert(call_sid, body.clone());
         if mode == CreateMode::LoseAnswer {
             return (StatusCode::CREATED, r#"{"sid": "CA"#).into_response();
         }
-        let body = json!({"sid": call_sid, "account_sid": sid, "to": to, "status": "queued",
-                          "direction": "outbound-api", "duration": null, "answered_by": null, "api_version": "2010-04-01"});
         return (StatusCode::CREATED, Json(body)).into_response();
     }
-    match rest
+    let call_sid = rest
         .strip_prefix("Calls/")
-        .and_then(|f| f.strip_suffix(".json"))
-        .filter(|s| s.starts_with("CA"))
-    {
-        Some(call_sid) => Json(json!({"sid": call_sid, "status": field("Status")})).into_response(),
+        .and_then(|f| f.strip_suffix(".json"));
+    let mut calls = fake.calls.lock().expect("lock");
+    match call_sid.and_then(|call_sid| calls.get_mut(call_sid)) {
+        Some(call) => {
+            call["status"] = json!(field("Status"));
+            Json(call.clone()).into_response()
+        }
         None => twilio_error(
             StatusCode::NOT_FOUND,
             20404,

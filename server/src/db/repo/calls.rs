@@ -316,6 +316,19 @@ pub async fn active(db: &DatabaseConnection) -> Result<Vec<calls::Model>, DbErr>
         .await
 }
 
+/// Calls not over that were created before `before` (the reconciler's candidates), oldest first.
+pub async fn open_created_before(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<calls::Model>, DbErr> {
+    calls::Entity::find()
+        .filter(not_final())
+        .filter(calls::Column::CreatedAt.lt(before))
+        .order_by_asc(calls::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
 /// How many calls are not over.
 pub async fn count_active(db: &DatabaseConnection) -> Result<u64, DbErr> {
     calls::Entity::find().filter(not_final()).count(db).await

@@ -4,6 +4,7 @@
 
 mod limits;
 mod matching;
+mod reconcile;
 mod writer;
 
 use crate::fakes;
