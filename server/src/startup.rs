@@ -2,6 +2,7 @@
 //! the services into the router, and bind the listener (port 0 in tests).
 
 use crate::auth::{self, session::AnyStore, AuthService};
+use crate::calls::media_token::MediaTokenKey;
 use crate::calls::reconciler::Reconciler;
 use crate::calls::writer::StatusWriter;
 use crate::calls::CallsService;
@@ -128,6 +129,7 @@ impl Application {
             ),
             public_fallback: crate::http::PublicFallback(public_fallback),
             status_writer,
+            media_tokens: MediaTokenKey::derive(&config.secret_key),
         };
         let layers = LayerConfig {
             store,

@@ -34,6 +34,8 @@ pub struct AppState {
     pub public_fallback: PublicFallback,
     /// The single writer of call statuses (see `calls::writer`).
     pub status_writer: crate::calls::writer::StatusWriter,
+    /// The key Media Streams tokens are derived with (see `calls::media_token`).
+    pub media_tokens: crate::calls::media_token::MediaTokenKey,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

@@ -257,32 +257,37 @@ pub async fn set_answered_by(
     active.update(db).await
 }
 
-/// Stores the hash of a fresh single-use media token.
-pub async fn set_media_token(
+/// When the call's Media Streams token was issued: `now` (to the millisecond, which every backend
+/// stores exactly) unless one was issued already, in which case that first time; so a replayed
+/// voice webhook derives the same token instead of a new one. None when there is no such call.
+pub async fn issue_media_token(
     db: &DatabaseConnection,
-    call: calls::Model,
-    token_hash: String,
-) -> Result<(), DbErr> {
-    let mut active: calls::ActiveModel = call.into();
-    active.media_token_hash = Set(Some(token_hash));
-    active.update(db).await.map(drop)
+    call_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    calls::Entity::update_many()
+        .col_expr(calls::Column::MediaTokenIssuedAt, Expr::value(now))
+        .filter(calls::Column::Id.eq(call_id))
+        .filter(calls::Column::MediaTokenIssuedAt.is_null())
+        .exec(db)
+        .await?;
+    let call = calls::Entity::find_by_id(call_id).one(db).await?;
+    Ok(call.and_then(|call| call.media_token_issued_at))
 }
 
-/// Uses up a media token: true when the call on this order had it (it is cleared, so it works once).
-pub async fn consume_media_token(
+/// Uses up the call's Media Streams token: true the first time only, and only while the call is
+/// not over (one statement, so two sockets racing with the same token cannot both win).
+pub async fn use_media_token(
     db: &DatabaseConnection,
-    order_id: i32,
     call_id: i32,
-    token_hash: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = calls::Entity::update_many()
-        .col_expr(
-            calls::Column::MediaTokenHash,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(calls::Column::MediaTokenUsedAt, Expr::value(now))
         .filter(calls::Column::Id.eq(call_id))
-        .filter(calls::Column::OrderId.eq(order_id))
-        .filter(calls::Column::MediaTokenHash.eq(token_hash))
+        .filter(calls::Column::MediaTokenUsedAt.is_null())
+        .filter(not_final())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
