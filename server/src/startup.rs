@@ -130,6 +130,7 @@ impl Application {
             public_fallback: crate::http::PublicFallback(public_fallback),
             status_writer,
             media_tokens: MediaTokenKey::derive(&config.secret_key),
+            pending_streams: Default::default(),
         };
         let layers = LayerConfig {
             store,

@@ -1,8 +1,11 @@
 //! Twilio to us: the voice webhook (TwiML that connects a Media Stream), the call status
 //! callback, and the Media Streams WebSocket endpoint. Every HTTP webhook goes through the
-//! [`verify::VerifiedTwilio`] extractor (403 on a missing or wrong signature). No session auth here.
+//! [`verify::VerifiedTwilio`] extractor and the WebSocket upgrade through
+//! [`verify::VerifiedUpgrade`] (403 on a missing or wrong signature). No session auth here.
 
 mod media;
+
+pub use media::{PendingStreams, MAX_MESSAGE, MAX_UNAUTHENTICATED};
 mod status;
 pub mod verify;
 mod voice;

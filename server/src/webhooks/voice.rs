@@ -4,7 +4,7 @@
 //! webhook answers the same token, never a new one); an answering machine gets the configured
 //! behaviour; a call that is already over is hung up.
 
-use super::verify::VerifiedTwilio;
+use super::verify::{ws_base_url, VerifiedTwilio};
 use super::{order_row, CallQuery};
 use crate::calls::public_base_url;
 use crate::db::repo;
@@ -28,14 +28,10 @@ fn is_machine(answered_by: &str) -> bool {
 
 /// The Stream URL for a public base URL: https gives wss, http (local tests) gives ws.
 pub fn stream_url(base: &str, order_id: i32) -> String {
-    let ws_base = if let Some(rest) = base.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else if let Some(rest) = base.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else {
-        base.to_owned()
-    };
-    format!("{ws_base}/api/v1/orders/{order_id}/twilio-media")
+    format!(
+        "{}/api/v1/orders/{order_id}/twilio-media",
+        ws_base_url(base)
+    )
 }
 
 /// The handler.

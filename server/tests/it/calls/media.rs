@@ -10,7 +10,7 @@ use server::db::entities::calls;
 use server::twilio::signature;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, Message};
 
 /// A placed call: its order, id and SID.
 struct Placed {
@@ -95,15 +95,24 @@ fn stream_url(c: &CallApp, order_id: i64) -> String {
     )
 }
 
-/// Opens the media socket as Twilio does (the upgrade signed over the ws URL).
-async fn open_stream(c: &CallApp, order_id: i64) -> Socket {
-    let url = stream_url(c, order_id);
-    let mut request = url.as_str().into_client_request().unwrap();
-    let signed = signature::sign(fakes::AUTH_TOKEN, &url, &[]);
+/// The upgrade request to `url` with this signature.
+fn upgrade_signed(url: &str, signature: &str) -> tungstenite::handshake::client::Request {
+    let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
-        .insert("x-twilio-signature", signed.parse().unwrap());
-    tokio_tungstenite::connect_async(request)
+        .insert("x-twilio-signature", signature.parse().unwrap());
+    request
+}
+
+/// The upgrade request Twilio sends: signed over the ws URL, no parameters.
+fn upgrade(c: &CallApp, order_id: i64) -> tungstenite::handshake::client::Request {
+    let url = stream_url(c, order_id);
+    upgrade_signed(&url, &signature::sign(fakes::AUTH_TOKEN, &url, &[]))
+}
+
+/// Opens the media socket as Twilio does.
+async fn open_stream(c: &CallApp, order_id: i64) -> Socket {
+    tokio_tungstenite::connect_async(upgrade(c, order_id))
         .await
         .expect("media socket")
         .0
@@ -232,4 +241,82 @@ async fn the_voice_webhook_connects_a_stream_whose_token_works_once() {
         let code = stream(&c, call.order_id, start(&call.sid, &call_id, bad)).await;
         assert_eq!(code, Some(1008), "{bad}");
     }
+}
+
+/// The HTTP status of an upgrade refused before upgrading (None when it upgraded).
+fn refused_status<T>(result: Result<T, tungstenite::Error>) -> Option<u16> {
+    match result {
+        Err(tungstenite::Error::Http(response)) => Some(response.status().as_u16()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_or_forged_upgrade_is_refused_before_upgrading() {
+    // Arrange
+    let c = call_app().await;
+    let call = placed(&c, "S-6").await;
+    let url = stream_url(&c, call.order_id);
+    let https_form = url.replace("ws://", "http://");
+    let other_url = signature::sign(fakes::AUTH_TOKEN, &https_form, &[]);
+
+    // Act
+    let unsigned = tokio_tungstenite::connect_async(url.as_str()).await;
+    let forged = tokio_tungstenite::connect_async(upgrade_signed(&url, "bm90IGl0")).await;
+    let wrong_url = tokio_tungstenite::connect_async(upgrade_signed(&url, &other_url)).await;
+
+    // Assert
+    assert_eq!(refused_status(unsigned), Some(403));
+    assert_eq!(refused_status(forged), Some(403));
+    assert_eq!(
+        refused_status(wrong_url),
+        Some(403),
+        "Twilio signs the ws(s) URL"
+    );
+}
+
+#[tokio::test]
+async fn a_message_larger_than_any_twilio_message_closes_the_socket_with_1009() {
+    // Arrange
+    let c = call_app().await;
+    let call = placed(&c, "S-7").await;
+    let mut socket = open_stream(&c, call.order_id).await;
+    let huge = format!(
+        r#"{{"event":"media","media":{{"payload":"{}"}},"streamSid":"MZ1"}}"#,
+        "A".repeat(server::webhooks::MAX_MESSAGE)
+    );
+
+    // Act
+    socket.send(Message::Text(huge.into())).await.unwrap();
+    let stop = r#"{"event":"stop","sequenceNumber":"2","stop":{},"streamSid":"MZ1"}"#;
+    let _ = socket.send(Message::Text(stop.into())).await;
+
+    // Assert
+    assert_eq!(close_code(&mut socket).await, Some(1009));
+}
+
+#[tokio::test]
+async fn sockets_awaiting_their_token_check_are_capped_and_a_checked_one_frees_its_slot() {
+    // Arrange: every slot taken by a socket that has not sent `start`, the first one of a call.
+    let c = call_app().await;
+    let call = placed(&c, "S-8").await;
+    let twiml = voice(&c, &call).await;
+    let (call_id, token) = (parameter(&twiml, "callId"), parameter(&twiml, "token"));
+    let mut waiting = Vec::new();
+    for _ in 0..server::webhooks::MAX_UNAUTHENTICATED {
+        waiting.push(open_stream(&c, call.order_id).await);
+    }
+
+    // Act and Assert: one more is refused...
+    let over = tokio_tungstenite::connect_async(upgrade(&c, call.order_id)).await;
+    assert_eq!(refused_status(over), Some(503));
+    // ...until one passes its check (its stream then ends normally).
+    let first = &mut waiting[0];
+    let stop = r#"{"event":"stop","sequenceNumber":"2","stop":{},"streamSid":"MZ1"}"#;
+    for text in [start(&call.sid, &call_id, &token), stop.to_owned()] {
+        first.send(Message::Text(text.into())).await.unwrap();
+    }
+    assert_eq!(close_code(first).await, Some(1000));
+    let after = tokio_tungstenite::connect_async(upgrade(&c, call.order_id)).await;
+    assert!(after.is_ok(), "{:?}", refused_status(after));
 }
