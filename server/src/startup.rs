@@ -2,6 +2,9 @@
 //! the services into the router, and bind the listener (port 0 in tests).
 
 use crate::auth::{self, session::AnyStore, AuthService};
+use crate::calls::media_token::MediaTokenKey;
+use crate::calls::reconciler::Reconciler;
+use crate::calls::writer::StatusWriter;
 use crate::calls::CallsService;
 use crate::config::Config;
 use crate::db;
@@ -28,6 +31,8 @@ pub struct Application {
     pub db: DatabaseConnection,
     pub instance: Instance,
     pub settings: SettingsHandle,
+    /// The call reconciler, already running; tests run extra rounds with a clock of their own.
+    pub reconciler: Reconciler,
 }
 
 /// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
@@ -90,6 +95,15 @@ impl Application {
             .as_str()
             .trim_end_matches('/')
             .to_owned();
+        let status_writer = StatusWriter::spawn(db.clone(), hub.clone());
+        let reconciler = Reconciler {
+            db: db.clone(),
+            settings: settings_handle.clone(),
+            http: http.clone(),
+            twilio_api_base: config.external_urls.twilio_api_base.clone(),
+            writer: status_writer.clone(),
+        };
+        reconciler.clone().spawn();
         let calls = CallsService {
             db: db.clone(),
             settings: settings_handle.clone(),
@@ -121,7 +135,9 @@ impl Application {
             hub: hub.clone(),
             origin: crate::http::origin::OriginPolicy::new(settings_handle.clone(), bound.port()),
             public_fallback: crate::http::PublicFallback(public_fallback),
-            status_writer: crate::calls::writer::StatusWriter::spawn(db.clone(), hub.clone()),
+            status_writer,
+            media_tokens: MediaTokenKey::derive(&config.secret_key),
+            pending_streams: Default::default(),
         };
         let layers = LayerConfig {
             store,
@@ -140,6 +156,7 @@ impl Application {
             db,
             instance,
             settings: settings_handle,
+            reconciler,
         })
     }
 

@@ -1,5 +1,6 @@
 //! [`CallsService`]: placing, ending and listing calls.
 
+use crate::db::entities::calls;
 use crate::db::{db_error, repo};
 use crate::phone::check_destination;
 use crate::realtime::Hub;
@@ -61,20 +62,69 @@ fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
     })
 }
 
+/// A Twilio client with the credentials of these settings.
+pub(super) fn twilio_client(
+    http: &reqwest::Client,
+    api_base: &str,
+    settings: &EffectiveSettings,
+) -> TwilioClient {
+    TwilioClient::new(
+        http.clone(),
+        api_base,
+        settings.get(SettingKey::TwilioAccountSid),
+        SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
+    )
+}
+
 impl CallsService {
     fn client(&self, settings: &EffectiveSettings) -> TwilioClient {
-        TwilioClient::new(
-            self.http.clone(),
-            &self.twilio_api_base,
-            settings.get(SettingKey::TwilioAccountSid),
-            SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
-        )
+        twilio_client(&self.http, &self.twilio_api_base, settings)
     }
 
-    fn publish(&self, call: &crate::db::entities::calls::Model) -> CallView {
+    fn publish(&self, call: &calls::Model) -> CallView {
         let view: CallView = call.clone().into();
         self.hub.publish(view.clone());
         view
+    }
+
+    /// Twilio accepted the call: stores its SID (unless an early callback did) and publishes the
+    /// call as it now is. Failing to store it does not fail the request: the call is placed, its
+    /// callbacks carry our call id and store the SID, and the reconciler settles it otherwise.
+    async fn record_sid(&self, call: calls::Model, sid: &str) -> CallView {
+        tracing::info!(call_id = call.id, order_id = call.order_id, "call placed");
+        let stored = match repo::calls::claim_sid(&self.db, call.id, sid).await {
+            Ok(_) => repo::calls::find(&self.db, call.id).await,
+            Err(error) => Err(error),
+        };
+        match stored {
+            Ok(Some(current)) => self.publish(&current),
+            Ok(None) => self.publish(&call),
+            Err(error) => {
+                tracing::error!(call_id = call.id, %error, "cannot store the Call SID; its callbacks will");
+                self.publish(&call)
+            }
+        }
+    }
+
+    /// Twilio did not accept the call: the reason in plain words. A refusal, or a request never
+    /// sent, fails the call. A request sent without a usable answer may still have placed it, so
+    /// that call stays as it is: its callbacks (which carry our call id) or the reconciler settle it.
+    async fn record_refusal(&self, call: calls::Model, error: &TwilioError) -> ApiError {
+        if let TwilioError::Network(_) = error {
+            tracing::warn!(call_id = call.id, %error, "no usable answer to the call request");
+            return ApiError::Upstream(format!(
+                "{error}; the call may still be placed, watch its status"
+            ));
+        }
+        let reason = explain(error);
+        tracing::warn!(call_id = call.id, %error, "Twilio refused the call");
+        match repo::calls::mark_failed(&self.db, call, &reason).await {
+            Ok(call) => {
+                self.publish(&call);
+                ApiError::Upstream(reason)
+            }
+            Err(error) => db_error(error),
+        }
     }
 }
 
@@ -146,14 +196,6 @@ impl CallsPort for CallsService {
             .get(SettingKey::MaxConcurrentCalls)
             .parse()
             .unwrap_or(10);
-        let active = repo::calls::count_active(&self.db)
-            .await
-            .map_err(db_error)?;
-        if active >= limit {
-            return Err(ApiError::Conflict(format!(
-                "{active} calls are already in progress and the limit is {limit}; try again when one ends"
-            )));
-        }
         let new_call = repo::calls::NewCall {
             order_id: order_row,
             placed_by: repo::row_id(actor.id),
@@ -163,9 +205,18 @@ impl CallsPort for CallsService {
             provider,
             purpose: purpose.trim(),
         };
-        let call = repo::calls::insert(&self.db, &new_call)
+        // Counted and inserted in one statement, so parallel requests cannot overshoot the limit.
+        let Some(call) = repo::calls::insert_within_limit(&self.db, &new_call, limit)
             .await
-            .map_err(db_error)?;
+            .map_err(db_error)?
+        else {
+            let active = repo::calls::count_active(&self.db)
+                .await
+                .map_err(db_error)?;
+            return Err(ApiError::Conflict(format!(
+                "{active} calls are already in progress and the limit is {limit}; try again when one ends"
+            )));
+        };
         self.publish(&call);
 
         let base = public_base_url(&settings, &self.fallback_public_url);
@@ -176,8 +227,16 @@ impl CallsPort for CallsService {
         let request = CreateCall {
             to: to_number,
             from: settings.get(SettingKey::TwilioPhoneNumber).to_owned(),
-            url: format!("{base}/api/v1/orders/{order_row}/twilio-voice"),
-            status_callback: format!("{base}/api/v1/orders/{order_row}/twilio-status"),
+            // Our call id rides in the query (Twilio signs and sends the whole URL), so a
+            // callback that arrives before the SID is stored still finds its call.
+            url: format!(
+                "{base}/api/v1/orders/{order_row}/twilio-voice?call={}",
+                call.id
+            ),
+            status_callback: format!(
+                "{base}/api/v1/orders/{order_row}/twilio-status?call={}",
+                call.id
+            ),
             machine_detection: Some(match settings.get(SettingKey::AgentMachineBehaviour) {
                 "leave_message" => "DetectMessageEnd",
                 _ => "Enable",
@@ -186,27 +245,8 @@ impl CallsPort for CallsService {
             time_limit_seconds: minutes * 60,
         };
         match self.client(&settings).create_call(&request).await {
-            Ok(created) => {
-                let call = repo::calls::set_sid(&self.db, call, &created.sid)
-                    .await
-                    .map_err(db_error)?;
-                tracing::info!(call_id = call.id, order_id, "call placed");
-                Ok(self.publish(&call))
-            }
-            Err(error) => {
-                let reason = match &error {
-                    TwilioError::Network(_) => {
-                        format!("{error}; the call may still be placed, watch its status")
-                    }
-                    _ => explain(&error),
-                };
-                tracing::warn!(call_id = call.id, %error, "Twilio refused the call");
-                let call = repo::calls::mark_failed(&self.db, call, &reason)
-                    .await
-                    .map_err(db_error)?;
-                self.publish(&call);
-                Err(ApiError::Upstream(reason))
-            }
+            Ok(created) => Ok(self.record_sid(call, &created.sid).await),
+            Err(error) => Err(self.record_refusal(call, &error).await),
         }
     }
 

@@ -35,6 +35,10 @@ pub struct AppState {
     pub public_fallback: PublicFallback,
     /// The single writer of call statuses (see `calls::writer`).
     pub status_writer: crate::calls::writer::StatusWriter,
+    /// The key Media Streams tokens are derived with (see `calls::media_token`).
+    pub media_tokens: crate::calls::media_token::MediaTokenKey,
+    /// The slots of Media Streams sockets awaiting their token check (see `webhooks::media`).
+    pub pending_streams: crate::webhooks::PendingStreams,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

@@ -94,11 +94,21 @@ impl CreateCall {
     }
 }
 
-/// The parts of a Call resource we keep.
+/// The parts of a Call resource we keep (wire form: the status is parsed by its user).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct CallResource {
     pub sid: String,
+    /// `queued`, `ringing`, `in-progress`, `completed`, `busy`, `failed`, `no-answer`, `canceled`.
     pub status: String,
+    /// Seconds, as a string; null or empty until the call ends.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// `human`, `machine_start`, ... with answering-machine detection; else null.
+    #[serde(default)]
+    pub answered_by: Option<String>,
+    /// RFC 2822 (`Tue, 31 Aug 2010 20:36:28 +0000`); null until the call ends.
+    #[serde(default)]
+    pub end_time: Option<String>,
 }
 
 /// Twilio's error body (`{"code":20003,"message":"Authenticate","more_info":...,"status":401}`).
@@ -230,14 +240,17 @@ impl TwilioClient {
     /// when Twilio says the call is already gone (404), which is not an error.
     pub async fn end_call(&self, call_sid: &str, status: &str) -> Result<bool, TwilioError> {
         let url = self.account_url(&format!("/Calls/{call_sid}.json"));
-        match self
+        let ended = self
             .post_form::<CallResource>(&url, &[("Status", status.to_owned())])
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(TwilioError::Api { status: 404, .. }) => Ok(false),
-            Err(error) => Err(error),
-        }
+            .await;
+        found(ended).map(|call| call.is_some())
+    }
+
+    /// `GET .../Calls/{CallSid}.json`: the call as Twilio knows it; None when Twilio has no such
+    /// call (404).
+    pub async fn fetch_call(&self, call_sid: &str) -> Result<Option<CallResource>, TwilioError> {
+        let url = self.account_url(&format!("/Calls/{call_sid}.json"));
+        found(self.get_json(&url, &[]).await)
     }
 
     /// `GET /2010-04-01/Accounts/{AccountSid}.json`: checks the credentials.
@@ -257,6 +270,15 @@ impl TwilioClient {
             .incoming_phone_numbers
             .iter()
             .any(|n| n.phone_number == phone_number))
+    }
+}
+
+/// A 404 from Twilio as "no such resource" rather than an error.
+fn found<T>(result: Result<T, TwilioError>) -> Result<Option<T>, TwilioError> {
+    match result {
+        Ok(resource) => Ok(Some(resource)),
+        Err(TwilioError::Api { status: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

@@ -1,14 +1,15 @@
-//! `POST /api/v1/orders/{order_id}/twilio-status`: records each call status Twilio reports,
+//! `POST /api/v1/orders/{order_id}/twilio-status?call={call_id}`: records each call status Twilio
+//! reports (matched by our call id, so a callback arriving before the SID is stored still counts),
 //! through the status writer, which applies the ordering rule of `calls::status` (late or
 //! repeated callbacks change nothing) and publishes the change. Answers 204.
 
-use super::order_row;
 use super::verify::VerifiedTwilio;
+use super::{order_row, CallQuery};
 use crate::calls::writer::{Outcome, StatusUpdate};
 use crate::db::repo;
 use crate::http::AppState;
 use app::api::CallStatus;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -66,6 +67,7 @@ fn parse(form: &VerifiedTwilio) -> Result<Callback<'_>, String> {
 pub async fn status(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
+    Query(query): Query<CallQuery>,
     form: VerifiedTwilio,
 ) -> Response {
     let Some(order_id) = order_row(&order_id) else {
@@ -80,9 +82,10 @@ pub async fn status(
     };
     let update = StatusUpdate {
         order_id,
-        call_sid: callback.call_sid.to_owned(),
+        call_id: query.call,
+        call_sid: Some(callback.call_sid.to_owned()),
         status: callback.status,
-        sequence: callback.sequence,
+        sequence: Some(callback.sequence),
         at: callback.at,
         details: callback.details,
     };

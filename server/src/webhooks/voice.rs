@@ -1,18 +1,21 @@
-//! `POST /api/v1/orders/{order_id}/twilio-voice`: answers TwiML. A person gets a bidirectional
-//! Media Stream to our media endpoint, with the call id and a single-use token as `<Parameter>`s
-//! (Twilio drops query strings on Stream URLs); an answering machine gets the configured behaviour.
+//! `POST /api/v1/orders/{order_id}/twilio-voice?call={call_id}`: answers TwiML. A person gets a
+//! bidirectional Media Stream to our media endpoint, with the call id and the call's token as
+//! `<Parameter>`s (Twilio drops query strings on Stream URLs; see `calls::media_token`: a replayed
+//! webhook answers the same token, never a new one); an answering machine gets the configured
+//! behaviour; a call that is already over is hung up.
 
-use super::order_row;
-use super::verify::VerifiedTwilio;
-use crate::auth::{random_token, sha256_hex};
+use super::verify::{ws_base_url, VerifiedTwilio};
+use super::{order_row, CallQuery};
 use crate::calls::public_base_url;
 use crate::db::repo;
 use crate::http::AppState;
+use crate::settings::EffectiveSettings;
 use crate::twilio::twiml;
-use app::api::SettingKey;
-use axum::extract::{Path, State};
+use app::api::{CallStatus, SettingKey};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
@@ -25,20 +28,17 @@ fn is_machine(answered_by: &str) -> bool {
 
 /// The Stream URL for a public base URL: https gives wss, http (local tests) gives ws.
 pub fn stream_url(base: &str, order_id: i32) -> String {
-    let ws_base = if let Some(rest) = base.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else if let Some(rest) = base.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else {
-        base.to_owned()
-    };
-    format!("{ws_base}/api/v1/orders/{order_id}/twilio-media")
+    format!(
+        "{}/api/v1/orders/{order_id}/twilio-media",
+        ws_base_url(base)
+    )
 }
 
 /// The handler.
 pub async fn voice(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
+    Query(query): Query<CallQuery>,
     form: VerifiedTwilio,
 ) -> Response {
     let Some(order_id) = order_row(&order_id) else {
@@ -47,7 +47,8 @@ pub async fn voice(
     let Some(call_sid) = form.get("CallSid") else {
         return (StatusCode::BAD_REQUEST, "CallSid is missing").into_response();
     };
-    let call = match repo::calls::find_by_sid(&state.db, order_id, call_sid).await {
+    let found = repo::calls::find_for_callback(&state.db, order_id, query.call, Some(call_sid));
+    let call = match found.await {
         Ok(Some(call)) => call,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
@@ -55,28 +56,49 @@ pub async fn voice(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    if call.status.parse().is_ok_and(CallStatus::is_final) {
+        return xml(twiml::hang_up());
+    }
     let settings = state.settings.current();
     if let Some(answered_by) = form.get("AnsweredBy").filter(|a| is_machine(a)) {
         let call = repo::calls::set_answered_by(&state.db, call, answered_by).await;
         if let Ok(call) = call {
             state.hub.publish(call.into());
         }
-        return xml(match settings.get(SettingKey::AgentMachineBehaviour) {
-            "leave_message" => {
-                let business = settings.get(SettingKey::BusinessName);
-                let message = format!("Hello, this is {business} calling about your order. We will try again later. Goodbye.");
-                twiml::say_and_hang_up(&message, settings.get(SettingKey::AgentLanguage))
-            }
-            _ => twiml::hang_up(),
-        });
+        return xml(machine_twiml(&settings));
     }
-    let token = random_token();
-    let call_id = call.id;
-    if let Err(error) = repo::calls::set_media_token(&state.db, call, sha256_hex(&token)).await {
-        tracing::error!(%error, "voice webhook: cannot store the media token");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    connect(&state, &settings, call.id, order_id).await
+}
+
+/// What an answering machine hears, per the configured behaviour.
+fn machine_twiml(settings: &EffectiveSettings) -> String {
+    match settings.get(SettingKey::AgentMachineBehaviour) {
+        "leave_message" => {
+            let business = settings.get(SettingKey::BusinessName);
+            let message = format!("Hello, this is {business} calling about your order. We will try again later. Goodbye.");
+            twiml::say_and_hang_up(&message, settings.get(SettingKey::AgentLanguage))
+        }
+        _ => twiml::hang_up(),
     }
-    let base = public_base_url(&settings, &state.public_fallback.0);
+}
+
+/// `<Connect><Stream>` with the call's token: issued now, or the one issued before (a replay).
+async fn connect(
+    state: &AppState,
+    settings: &EffectiveSettings,
+    call_id: i32,
+    order_id: i32,
+) -> Response {
+    let issued_at = match repo::calls::issue_media_token(&state.db, call_id, Utc::now()).await {
+        Ok(Some(issued_at)) => issued_at,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "voice webhook: cannot issue the media token");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let token = state.media_tokens.token(call_id, issued_at);
+    let base = public_base_url(settings, &state.public_fallback.0);
     let call_id_text = call_id.to_string();
     xml(twiml::connect_stream(
         &stream_url(&base, order_id),

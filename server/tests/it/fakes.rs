@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -34,9 +35,85 @@ pub struct Recorded {
     pub username: String,
 }
 
+/// How the fake answers `POST .../Calls.json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CreateMode {
+    /// 201 with the Call JSON.
+    #[default]
+    Normal,
+    /// Posts the signed `initiated` status callback to the call's StatusCallback URL first and
+    /// records its answer in `early_callbacks`, then answers 201 (Twilio's callbacks can overtake
+    /// its answer).
+    CallbackFirst,
+    /// Accepts the call but the answer is unreadable (as if cut off): 201 with a broken body.
+    LoseAnswer,
+}
+
 #[derive(Clone, Default)]
 pub struct Fake {
     pub requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Calls created so far (numbers the SIDs: `CA` + the count in 32 hex digits).
+    created: Arc<AtomicUsize>,
+    pub create_mode: Arc<Mutex<CreateMode>>,
+    /// HTTP statuses our server gave the callbacks sent in `CreateMode::CallbackFirst`.
+    pub early_callbacks: Arc<Mutex<Vec<u16>>>,
+    /// The Call resources Twilio knows, by SID (what `GET .../Calls/{CallSid}.json` answers).
+    calls: Arc<Mutex<HashMap<String, Value>>>,
+}
+
+impl Fake {
+    /// Twilio's record of a call moves on: its status, and for an ended call its duration and end.
+    pub fn set_call(&self, call_sid: &str, status: &str, duration: Option<&str>) {
+        if let Some(call) = self.calls.lock().expect("lock").get_mut(call_sid) {
+            call["status"] = json!(status);
+            call["duration"] = json!(duration);
+            if duration.is_some() {
+                call["end_time"] = json!("Fri, 27 Nov 2026 14:05:00 +0000");
+            }
+        }
+    }
+
+    /// Twilio forgets a call (its fetch answers 404, code 20404).
+    pub fn forget_call(&self, call_sid: &str) {
+        self.calls.lock().expect("lock").remove(call_sid);
+    }
+
+    /// The paths of the requests received, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|r| r.path.clone())
+            .collect()
+    }
+
+    /// The form of the last request to a path ending with `suffix`.
+    pub fn last_form(&self, suffix: &str) -> Vec<(String, String)> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .find(|r| r.path.ends_with(suffix))
+            .map(|r| r.form.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Posts a status callback the way Twilio does: form-encoded, signed over the full URL.
+pub async fn send_status_callback(url: &str, params: &[(String, String)]) -> u16 {
+    let signature = server::twilio::signature::sign(AUTH_TOKEN, url, params);
+    match reqwest::Client::new()
+        .post(url)
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+    {
+        Ok(response) => response.status().as_u16(),
+        Err(_) => 0,
+    }
 }
 
 async fn serve(router: Router) -> String {
@@ -150,7 +227,7 @@ pub async fn twilio() -> (String, Fake) {
         )
         .route(
             "/2010-04-01/Accounts/{sid}/{*rest}",
-            axum::routing::post(post_calls),
+            get(get_call).post(post_calls),
         )
         .with_state(fake.clone());
     (format!("http://{}", serve(router).await), fake)
@@ -286,6 +363,44 @@ fn record_post(
     }
 }
 
+/// A new Call resource as Twilio's 201 answers it (protocols.md 1.2).
+fn call_resource(account_sid: &str, call_sid: &str, to: &str, from: &str) -> Value {
+    json!({"sid": call_sid, "date_created": "Fri, 27 Nov 2026 14:00:00 +0000",
+           "date_updated": "Fri, 27 Nov 2026 14:00:00 +0000", "parent_call_sid": null,
+           "account_sid": account_sid, "to": to, "to_formatted": to, "from": from,
+           "from_formatted": from, "phone_number_sid": "PN0123456789abcdef0123456789abcdef",
+           "status": "queued", "start_time": null, "end_time": null, "duration": null,
+           "price": null, "price_unit": "USD", "direction": "outbound-api", "answered_by": null,
+           "api_version": "2010-04-01", "forwarded_from": null, "group_sid": null,
+           "caller_name": null, "queue_time": "0", "trunk_sid": null,
+           "uri": format!("/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}.json"),
+           "subresource_uris": {"notifications": format!("/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Notifications.json")}})
+}
+
+/// `GET .../Calls/{CallSid}.json`: the call as the fake knows it, or 404 (20404).
+async fn get_call(
+    State(fake): State<Fake>,
+    Path((sid, rest)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/2010-04-01/Accounts/{sid}/{rest}");
+    if let Err(response) = authorize(&fake, &headers, &sid, &path, &HashMap::new()) {
+        return response;
+    }
+    let call = rest
+        .strip_prefix("Calls/")
+        .and_then(|f| f.strip_suffix(".json"))
+        .and_then(|call_sid| fake.calls.lock().expect("lock").get(call_sid).cloned());
+    match call {
+        Some(call) => Json(call).into_response(),
+        None => twilio_error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        ),
+    }
+}
+
 /// `POST .../Calls.json` (create) or `POST .../Calls/{CallSid}.json` (update).
 async fn post_calls(
     State(fake): State<Fake>,
@@ -309,23 +424,47 @@ async fn post_calls(
         if to == REFUSED_NUMBER {
             return twilio_error(StatusCode::BAD_REQUEST, 21211, "Invalid 'To' Phone Number");
         }
-        let n = fake
-            .requests
+        let n = fake.created.fetch_add(1, Ordering::SeqCst) + 1;
+        let call_sid = format!("CA{n:032x}");
+        let mode = *fake.create_mode.lock().expect("lock");
+        if mode == CreateMode::CallbackFirst {
+            let params: Vec<(String, String)> = [
+                ("AccountSid", sid.as_str()),
+                ("CallSid", &call_sid),
+                ("CallStatus", "initiated"),
+                ("SequenceNumber", "0"),
+                ("CallbackSource", "call-progress-events"),
+                ("Direction", "outbound-api"),
+                ("ApiVersion", "2010-04-01"),
+                ("From", &field("From")),
+                ("To", &to),
+                ("Timestamp", "Fri, 27 Nov 2026 14:00:00 +0000"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let status = send_status_callback(&field("StatusCallback"), &params).await;
+            fake.early_callbacks.lock().expect("lock").push(status);
+        }
+        let body = call_resource(&sid, &call_sid, &to, &field("From"));
+        fake.calls
             .lock()
             .expect("lock")
-            .iter()
-            .filter(|r| r.path.ends_with("/Calls.json"))
-            .count();
-        let body = json!({"sid": format!("CA{n:032x}"), "account_sid": sid, "to": to, "status": "queued",
-                          "direction": "outbound-api", "duration": null, "answered_by": null, "api_version": "2010-04-01"});
+            .insert(call_sid, body.clone());
+        if mode == CreateMode::LoseAnswer {
+            return (StatusCode::CREATED, r#"{"sid": "CA"#).into_response();
+        }
         return (StatusCode::CREATED, Json(body)).into_response();
     }
-    match rest
+    let call_sid = rest
         .strip_prefix("Calls/")
-        .and_then(|f| f.strip_suffix(".json"))
-        .filter(|s| s.starts_with("CA"))
-    {
-        Some(call_sid) => Json(json!({"sid": call_sid, "status": field("Status")})).into_response(),
+        .and_then(|f| f.strip_suffix(".json"));
+    let mut calls = fake.calls.lock().expect("lock");
+    match call_sid.and_then(|call_sid| calls.get_mut(call_sid)) {
+        Some(call) => {
+            call["status"] = json!(field("Status"));
+            Json(call.clone()).into_response()
+        }
         None => twilio_error(
             StatusCode::NOT_FOUND,
             20404,

@@ -13,6 +13,7 @@ pub struct TestApp {
     pub db: sea_orm::DatabaseConnection,
     pub instance_id: String,
     pub settings: server::settings::SettingsHandle,
+    pub reconciler: server::calls::reconciler::Reconciler,
     _dir: tempfile::TempDir,
 }
 
@@ -85,6 +86,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
     let db = app.db.clone();
     let instance_id = app.instance.id.clone();
     let settings = app.settings.clone();
+    let reconciler = app.reconciler.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         client: client_for(&address),
@@ -93,6 +95,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         db,
         instance_id,
         settings,
+        reconciler,
         _dir: dir,
     }
 }

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i32,
     pub call_id: i32,
     pub status: String,
+    /// The callback's `SequenceNumber`; -1 when the reconciler read the status from Twilio's
+    /// call record (which has none).
     pub sequence_number: i32,
     pub at: DateTimeUtc,
 }

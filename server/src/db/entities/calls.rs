@@ -25,8 +25,10 @@ pub struct Model {
     pub sip_response_code: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub failure_reason: Option<String>,
-    /// SHA-256 of the single-use Media Streams token; cleared when used.
-    pub media_token_hash: Option<String>,
+    /// When the Media Streams token was issued (set once; the token is derived from it).
+    pub media_token_issued_at: Option<DateTimeUtc>,
+    /// When the Media Streams token was used (set once: it works a single time).
+    pub media_token_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

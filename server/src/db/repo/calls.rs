@@ -3,10 +3,10 @@
 use crate::db::entities::{call_events, calls, orders};
 use app::api::{CallStatus, CallView, Provider, Recipient};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 
 /// A call about to be placed.
@@ -20,28 +20,86 @@ pub struct NewCall<'a> {
     pub purpose: &'a str,
 }
 
-/// Inserts the call record in `queued` before Twilio is asked. The order's last contact is
-/// stamped only when someone answers (see [`apply_status`]), not when a call is attempted.
-pub async fn insert(db: &DatabaseConnection, call: &NewCall<'_>) -> Result<calls::Model, DbErr> {
+/// Serialises placements on PostgreSQL (`pg_advisory_xact_lock` key; any constant unique to
+/// this purpose).
+const PLACEMENT_LOCK: i64 = 0x4f72_6465_724c_0001;
+
+/// Inserts the call record in `queued` before Twilio is asked, unless `limit` calls are already
+/// not over: then nothing is inserted and the answer is None. The order's last contact is stamped
+/// only when someone answers (see [`apply_status`]), not when a call is attempted.
+///
+/// Counting and inserting are one statement, `INSERT ... SELECT ... WHERE (SELECT count(*) ...) <
+/// limit`, so parallel requests cannot all see room for themselves. On SQLite that statement
+/// holds the database's single write lock from its start, so no other insert can interleave. On
+/// PostgreSQL (READ COMMITTED) two such statements could count the same rows, so the transaction
+/// first takes a transaction-scoped advisory lock that serialises placements for every server
+/// instance sharing the database.
+pub async fn insert_within_limit(
+    db: &DatabaseConnection,
+    call: &NewCall<'_>,
+    limit: u64,
+) -> Result<Option<calls::Model>, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let model = calls::ActiveModel {
-        order_id: Set(call.order_id),
-        placed_by: Set(call.placed_by),
-        placed_by_name: Set(call.placed_by_name.to_owned()),
-        recipient: Set(call.recipient.as_str().to_owned()),
-        to_number: Set(call.to_number.to_owned()),
-        provider: Set(call.provider.as_str().to_owned()),
-        purpose: Set(call.purpose.to_owned()),
-        status: Set(CallStatus::Queued.as_str().to_owned()),
-        call_sid: Set(None),
-        last_sequence: Set(-1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        txn.execute(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_advisory_xact_lock($1)",
+            [PLACEMENT_LOCK.into()],
+        ))
+        .await?;
     }
-    .insert(&txn)
-    .await?;
+    let active = Query::select()
+        .expr(Expr::col(calls::Column::Id).count())
+        .from(calls::Entity)
+        .cond_where(not_final())
+        .to_owned();
+    let values = Query::select()
+        .exprs([
+            Expr::val(call.order_id),
+            Expr::val(call.placed_by),
+            Expr::val(call.placed_by_name),
+            Expr::val(call.recipient.as_str()),
+            Expr::val(call.to_number),
+            Expr::val(call.provider.as_str()),
+            Expr::val(call.purpose),
+            Expr::val(CallStatus::Queued.as_str()),
+            Expr::val(-1),
+            Expr::val(now),
+            Expr::val(now),
+        ])
+        .and_where(
+            Expr::expr(SimpleExpr::SubQuery(
+                None,
+                Box::new(active.into_sub_query_statement()),
+            ))
+            .lt(i64::try_from(limit).unwrap_or(i64::MAX)),
+        )
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(calls::Entity)
+        .columns([
+            calls::Column::OrderId,
+            calls::Column::PlacedBy,
+            calls::Column::PlacedByName,
+            calls::Column::Recipient,
+            calls::Column::ToNumber,
+            calls::Column::Provider,
+            calls::Column::Purpose,
+            calls::Column::Status,
+            calls::Column::LastSequence,
+            calls::Column::CreatedAt,
+            calls::Column::UpdatedAt,
+        ])
+        .select_from(values)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .returning_all()
+        .to_owned();
+    let model = calls::Entity::find()
+        .from_raw_sql(backend.build(&insert))
+        .one(&txn)
+        .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -63,16 +121,54 @@ pub async fn find_by_sid(
         .await
 }
 
-/// Stores the SID Twilio gave the call.
-pub async fn set_sid(
-    db: &DatabaseConnection,
-    call: calls::Model,
-    sid: &str,
-) -> Result<calls::Model, DbErr> {
-    let mut active: calls::ActiveModel = call.into();
-    active.call_sid = Set(Some(sid.to_owned()));
-    active.updated_at = Set(Utc::now());
-    active.update(db).await
+/// Stores the SID Twilio gave the call, unless one is stored already (an early callback may have
+/// stored it first); true when stored now.
+pub async fn claim_sid(db: &impl ConnectionTrait, call_id: i32, sid: &str) -> Result<bool, DbErr> {
+    let result = calls::Entity::update_many()
+        .col_expr(calls::Column::CallSid, Expr::value(sid))
+        .col_expr(calls::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(calls::Column::Id.eq(call_id))
+        .filter(calls::Column::CallSid.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The call a Twilio request is about. With our call id (the `call` query parameter of the URLs
+/// given to Twilio) the call is found even before its SID is stored, and `sid` is stored then; a
+/// SID other than the stored one names no call. Without the id (URLs issued before they carried
+/// it), the SID alone decides. Without a SID (the reconciler failing a call that never got one),
+/// the id alone decides.
+pub async fn find_for_callback(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    call_id: Option<i32>,
+    sid: Option<&str>,
+) -> Result<Option<calls::Model>, DbErr> {
+    let (call_id, sid) = match (call_id, sid) {
+        (Some(call_id), sid) => (call_id, sid),
+        (None, Some(sid)) => return find_by_sid(db, order_id, sid).await,
+        (None, None) => return Ok(None),
+    };
+    let by_id = || {
+        calls::Entity::find_by_id(call_id)
+            .filter(calls::Column::OrderId.eq(order_id))
+            .one(db)
+    };
+    let Some(mut call) = by_id().await? else {
+        return Ok(None);
+    };
+    let Some(sid) = sid else {
+        return Ok(Some(call));
+    };
+    if call.call_sid.is_none() {
+        claim_sid(db, call_id, sid).await?;
+        call = match by_id().await? {
+            Some(call) => call,
+            None => return Ok(None),
+        };
+    }
+    Ok((call.call_sid.as_deref() == Some(sid)).then_some(call))
 }
 
 /// Ends a call as `failed` with a reason (Twilio refused it, or it could not be sent).
@@ -99,18 +195,20 @@ pub struct StatusDetails {
 
 /// Applies a status (already decided to be applied): records the event and updates the call.
 /// Runs on the caller's connection or transaction (the status writer batches many in one).
+/// `sequence` is the callback's `SequenceNumber`, or None for a status read from Twilio's call
+/// record (the reconciler): the event is then stored with -1 and the call keeps its last sequence.
 pub async fn apply_status(
     db: &impl ConnectionTrait,
     call: calls::Model,
     status: CallStatus,
-    sequence: i32,
+    sequence: Option<i32>,
     at: DateTime<Utc>,
     details: StatusDetails,
 ) -> Result<calls::Model, DbErr> {
     call_events::ActiveModel {
         call_id: Set(call.id),
         status: Set(status.as_str().to_owned()),
-        sequence_number: Set(sequence),
+        sequence_number: Set(sequence.unwrap_or(-1)),
         at: Set(at),
         ..Default::default()
     }
@@ -129,7 +227,9 @@ pub async fn apply_status(
     }
     let mut active: calls::ActiveModel = call.into();
     active.status = Set(status.as_str().to_owned());
-    active.last_sequence = Set(sequence);
+    if let Some(sequence) = sequence {
+        active.last_sequence = Set(sequence);
+    }
     active.updated_at = Set(Utc::now());
     if details.duration_seconds.is_some() {
         active.duration_seconds = Set(details.duration_seconds);
@@ -157,32 +257,37 @@ pub async fn set_answered_by(
     active.update(db).await
 }
 
-/// Stores the hash of a fresh single-use media token.
-pub async fn set_media_token(
+/// When the call's Media Streams token was issued: `now` (to the millisecond, which every backend
+/// stores exactly) unless one was issued already, in which case that first time; so a replayed
+/// voice webhook derives the same token instead of a new one. None when there is no such call.
+pub async fn issue_media_token(
     db: &DatabaseConnection,
-    call: calls::Model,
-    token_hash: String,
-) -> Result<(), DbErr> {
-    let mut active: calls::ActiveModel = call.into();
-    active.media_token_hash = Set(Some(token_hash));
-    active.update(db).await.map(drop)
+    call_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    calls::Entity::update_many()
+        .col_expr(calls::Column::MediaTokenIssuedAt, Expr::value(now))
+        .filter(calls::Column::Id.eq(call_id))
+        .filter(calls::Column::MediaTokenIssuedAt.is_null())
+        .exec(db)
+        .await?;
+    let call = calls::Entity::find_by_id(call_id).one(db).await?;
+    Ok(call.and_then(|call| call.media_token_issued_at))
 }
 
-/// Uses up a media token: true when the call on this order had it (it is cleared, so it works once).
-pub async fn consume_media_token(
+/// Uses up the call's Media Streams token: true the first time only, and only while the call is
+/// not over (one statement, so two sockets racing with the same token cannot both win).
+pub async fn use_media_token(
     db: &DatabaseConnection,
-    order_id: i32,
     call_id: i32,
-    token_hash: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = calls::Entity::update_many()
-        .col_expr(
-            calls::Column::MediaTokenHash,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(calls::Column::MediaTokenUsedAt, Expr::value(now))
         .filter(calls::Column::Id.eq(call_id))
-        .filter(calls::Column::OrderId.eq(order_id))
-        .filter(calls::Column::MediaTokenHash.eq(token_hash))
+        .filter(calls::Column::MediaTokenUsedAt.is_null())
+        .filter(not_final())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -212,6 +317,19 @@ pub async fn active(db: &DatabaseConnection) -> Result<Vec<calls::Model>, DbErr>
     calls::Entity::find()
         .filter(not_final())
         .order_by_desc(calls::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Calls not over that were created before `before` (the reconciler's candidates), oldest first.
+pub async fn open_created_before(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<calls::Model>, DbErr> {
+    calls::Entity::find()
+        .filter(not_final())
+        .filter(calls::Column::CreatedAt.lt(before))
+        .order_by_asc(calls::Column::CreatedAt)
         .all(db)
         .await
 }

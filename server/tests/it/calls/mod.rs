@@ -2,9 +2,15 @@
 //! callbacks in and out of order, the live WebSocket events, the voice webhook's TwiML, the media
 //! endpoint's single-use token, refusals and limits.
 
+mod limits;
+mod matching;
+mod media;
+mod reconcile;
+mod writer;
+
 use crate::fakes;
 use crate::helpers::{spawn_app_configured, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::Value;
 use server::twilio::signature;
 use std::time::Duration;
@@ -176,17 +182,18 @@ async fn a_call_is_placed_with_the_documented_request_and_follows_callbacks_live
         .unwrap();
     assert_eq!(request.username, fakes::ACCOUNT_SID);
     let base = &c.app.address;
+    let call_id = &call["id"];
     let expected: Vec<(String, String)> = [
         ("To", "+33612345678".to_owned()),
         ("From", fakes::OWNED_NUMBER.to_owned()),
         (
             "Url",
-            format!("{base}/api/v1/orders/{order_id}/twilio-voice"),
+            format!("{base}/api/v1/orders/{order_id}/twilio-voice?call={call_id}"),
         ),
         ("Method", "POST".to_owned()),
         (
             "StatusCallback",
-            format!("{base}/api/v1/orders/{order_id}/twilio-status"),
+            format!("{base}/api/v1/orders/{order_id}/twilio-status?call={call_id}"),
         ),
         ("StatusCallbackMethod", "POST".to_owned()),
         ("StatusCallbackEvent", "initiated".to_owned()),
@@ -369,107 +376,6 @@ async fn forged_unsigned_unknown_and_malformed_callbacks_are_refused() {
         400,
         "unknown status"
     );
-}
-
-#[tokio::test]
-async fn the_voice_webhook_connects_a_stream_whose_token_works_once() {
-    let c = call_app().await;
-    let order_id = create_order(&c.app, "K-3", "06 12 34 56 78").await;
-    assert_eq!(place(&c, order_id).await.status(), 200);
-    let sid = format!("CA{:032x}", 1);
-    let url = format!("{}/api/v1/orders/{order_id}/twilio-voice", c.app.address);
-    let params = vec![
-        ("CallSid".to_owned(), sid.clone()),
-        ("CallStatus".to_owned(), "in-progress".to_owned()),
-        ("AnsweredBy".to_owned(), "human".to_owned()),
-    ];
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header(
-            "x-twilio-signature",
-            signature::sign(fakes::AUTH_TOKEN, &url, &params),
-        )
-        .form(&params)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/xml"));
-    let twiml = response.text().await.unwrap();
-    let stream_url = format!(
-        "{}/api/v1/orders/{order_id}/twilio-media",
-        c.app.address.replace("http://", "ws://")
-    );
-    assert!(
-        twiml.contains(&format!(r#"<Connect><Stream url="{stream_url}">"#)),
-        "{twiml}"
-    );
-    let token = twiml
-        .split(r#"name="token" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let call_id = twiml
-        .split(r#"name="callId" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-
-    let start = |token: &str| {
-        format!(
-            r#"{{"event":"start","sequenceNumber":"1","start":{{"accountSid":"{}","streamSid":"MZ1","callSid":"{sid}","tracks":["inbound"],"mediaFormat":{{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"customParameters":{{"callId":"{call_id}","token":"{token}"}}}},"streamSid":"MZ1"}}"#,
-            fakes::ACCOUNT_SID
-        )
-    };
-    let (mut media, _) = tokio_tungstenite::connect_async(stream_url.as_str())
-        .await
-        .unwrap();
-    media
-        .send(Message::Text(
-            r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#.into(),
-        ))
-        .await
-        .unwrap();
-    media.send(Message::Text("not json".into())).await.unwrap();
-    media
-        .send(Message::Text(start(&token).into()))
-        .await
-        .unwrap();
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), media.next())
-            .await
-            .is_err(),
-        "a valid token keeps the stream open"
-    );
-    media
-        .send(Message::Text(
-            r#"{"event":"stop","sequenceNumber":"2","stop":{},"streamSid":"MZ1"}"#.into(),
-        ))
-        .await
-        .unwrap();
-
-    for bad in [token.as_str(), "forged-token"] {
-        let (mut again, _) = tokio_tungstenite::connect_async(stream_url.as_str())
-            .await
-            .unwrap();
-        again.send(Message::Text(start(bad).into())).await.unwrap();
-        let closed = tokio::time::timeout(Duration::from_secs(5), again.next())
-            .await
-            .unwrap();
-        match closed {
-            Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1008),
-            other => panic!("expected a policy close, got {other:?}"),
-        }
-    }
 }
 
 #[tokio::test]
