@@ -225,9 +225,10 @@ fn Field(
         text.set(value);
         typing.update_value(|n| *n += 1);
         let generation = typing.get_value();
+        // The field may be gone by then (the page was left): then there is nothing to save.
         set_timeout(
             move || {
-                if typing.get_value() == generation {
+                if typing.try_get_value() == Some(generation) {
                     commit();
                 }
             },
