@@ -9,3 +9,44 @@ pub mod network;
 pub mod openai;
 pub mod script;
 pub mod session;
+
+use crate::settings::{EffectiveSettings, ExternalUrls};
+use app::api::{Provider, SettingKey};
+use secrecy::SecretString;
+use std::time::Duration;
+
+/// Opens the agent's session for one call with `provider`: its key, model and voice (and for
+/// OpenAI the audio format) from `settings`, its address from `urls`. Each handshake step waits
+/// `wait` at most. The agent speaks once the bridge calls [`session::ProviderSession::greet`].
+pub async fn connect(
+    provider: Provider,
+    settings: &EffectiveSettings,
+    urls: &ExternalUrls,
+    script: script::AgentScript,
+    wait: Duration,
+) -> Result<session::ProviderSession, session::ProviderFailure> {
+    let setting = |key| settings.get(key).to_owned();
+    match provider {
+        Provider::Openai => {
+            let endpoint = openai::OpenAiEndpoint {
+                url: urls.openai_realtime.clone(),
+                api_key: SecretString::from(setting(SettingKey::OpenAiApiKey)),
+                model: setting(SettingKey::OpenAiModel),
+                voice: setting(SettingKey::OpenAiVoice),
+                audio_format: setting(SettingKey::OpenAiAudioFormat),
+                wait,
+            };
+            openai::connect(endpoint, script).await
+        }
+        Provider::Gemini => {
+            let endpoint = gemini::GeminiEndpoint {
+                url: urls.gemini_live.clone(),
+                api_key: SecretString::from(setting(SettingKey::GeminiApiKey)),
+                model: setting(SettingKey::GeminiModel),
+                voice: setting(SettingKey::GeminiVoice),
+                wait,
+            };
+            gemini::connect(endpoint, script).await
+        }
+    }
+}

@@ -6,7 +6,7 @@ mod fake;
 mod gemini_session;
 mod openai_session;
 
-use app::api::{SettingKey, SettingSource};
+use app::api::{Provider, SettingKey, SettingSource};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use secrecy::SecretString;
@@ -20,29 +20,33 @@ use server::providers::session::{
     AudioFormat, ProviderEvent, ProviderFailure, ProviderSession, Speaker,
 };
 use server::settings::resolve::Resolved;
-use server::settings::EffectiveSettings;
-use std::collections::BTreeMap;
+use server::settings::{EffectiveSettings, ExternalUrls};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// The script of an order, rendered from the settings' templates as a call would.
-fn script() -> AgentScript {
-    let value = |value: &str| Resolved {
+/// Settings holding `pairs` (as if saved in the database).
+fn settings(pairs: &[(SettingKey, &str)]) -> EffectiveSettings {
+    let resolved = |value: &str| Resolved {
         value: value.to_owned(),
         source: SettingSource::Database,
     };
-    let settings = EffectiveSettings::new(BTreeMap::from([
+    EffectiveSettings::new(pairs.iter().map(|(k, v)| (*k, resolved(v))).collect())
+}
+
+/// The script of an order, rendered from the settings' templates as a call would.
+fn script() -> AgentScript {
+    let settings = settings(&[
         (
             SettingKey::AgentInstructions,
-            value("Call {customer_name} about order {order_number}."),
+            "Call {customer_name} about order {order_number}.",
         ),
         (
             SettingKey::AgentGreeting,
-            value("Bonjour {customer_name}, ici {business_name}."),
+            "Bonjour {customer_name}, ici {business_name}.",
         ),
-        (SettingKey::AgentLanguage, value("fr-FR")),
-    ]));
+        (SettingKey::AgentLanguage, "fr-FR"),
+    ]);
     let facts = OrderFacts {
         customer_name: "Marie Curie".into(),
         order_number: "A-1042".into(),
@@ -176,5 +180,54 @@ async fn dropping_a_session_ends_its_task_and_its_connection() {
         peer.next().await,
         None,
         "the provider sees the connection end"
+    );
+}
+
+#[tokio::test]
+async fn each_call_connects_to_the_chosen_provider_with_its_settings() {
+    let mut openai_fake = fake::openai().await;
+    let mut gemini_fake = fake::gemini().await;
+    let urls = ExternalUrls {
+        twilio_api_base: String::new(),
+        openai_realtime: openai_fake.url.clone(),
+        gemini_live: gemini_fake.url.clone(),
+    };
+    let settings = settings(&[
+        (SettingKey::OpenAiApiKey, crate::fakes::OPENAI_KEY),
+        (SettingKey::OpenAiModel, "gpt-realtime-2.1-mini"),
+        (SettingKey::OpenAiVoice, "marin"),
+        (SettingKey::OpenAiAudioFormat, "audio/pcm"),
+        (SettingKey::GeminiApiKey, crate::fakes::GEMINI_KEY),
+        (SettingKey::GeminiModel, "gemini-3.1-flash-live-preview"),
+        (SettingKey::GeminiVoice, "Kore"),
+    ]);
+
+    let openai = server::providers::connect(Provider::Openai, &settings, &urls, script(), WAIT)
+        .await
+        .expect("OpenAI");
+    let gemini = server::providers::connect(Provider::Gemini, &settings, &urls, script(), WAIT)
+        .await
+        .expect("Gemini");
+
+    let openai_peer = openai_fake.peer().await;
+    assert_eq!(openai_peer.model, "gpt-realtime-2.1-mini");
+    let pcm = json!({"type": "audio/pcm", "rate": 24000});
+    assert_eq!(openai_peer.config["audio"]["input"]["format"], pcm);
+    assert_eq!(openai_peer.config["audio"]["output"]["format"], pcm);
+    assert_eq!(openai_peer.config["audio"]["output"]["voice"], "marin");
+    assert_eq!(
+        openai.input_format(),
+        AudioFormat::Pcm16 { rate_hz: 24_000 }
+    );
+    let gemini_setup = gemini_fake.peer().await.config;
+    assert_eq!(
+        gemini_setup["model"],
+        "models/gemini-3.1-flash-live-preview"
+    );
+    let voice = &gemini_setup["generationConfig"]["speechConfig"]["voiceConfig"];
+    assert_eq!(voice["prebuiltVoiceConfig"]["voiceName"], "Kore");
+    assert_eq!(
+        gemini.input_format(),
+        AudioFormat::Pcm16 { rate_hz: 16_000 }
     );
 }

@@ -13,9 +13,11 @@ use super::session::{
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use secrecy::SecretString;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
+
+mod events;
+use events::{ServerContent, ServerMessage, Transcription};
 
 /// Caller audio: PCM16 LE mono at 16 kHz.
 pub const INPUT_FORMAT: AudioFormat = AudioFormat::Pcm16 { rate_hz: 16_000 };
@@ -269,88 +271,6 @@ impl Wire for GeminiWire {
     fn resumable(&self) -> bool {
         self.went_away && self.handle.is_some()
     }
-}
-
-/// A `LiveServerMessage`, camelCase; the parts the bridge needs.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ServerMessage {
-    server_content: Option<ServerContent>,
-    tool_call: Option<ToolCall>,
-    tool_call_cancellation: Option<Value>,
-    go_away: Option<GoAway>,
-    session_resumption_update: Option<ResumptionUpdate>,
-    usage_metadata: Option<UsageMetadata>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ServerContent {
-    model_turn: Option<ModelTurn>,
-    interrupted: bool,
-    turn_complete: bool,
-    input_transcription: Option<Transcription>,
-    output_transcription: Option<Transcription>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ModelTurn {
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Part {
-    inline_data: Option<Blob>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Blob {
-    data: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Transcription {
-    text: Option<String>,
-    finished: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ToolCall {
-    #[serde(default)]
-    function_calls: Vec<FunctionCall>,
-}
-
-#[derive(Debug, Deserialize)]
-struct FunctionCall {
-    #[serde(default)]
-    id: String,
-    name: String,
-    args: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GoAway {
-    time_left: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ResumptionUpdate {
-    new_handle: Option<String>,
-    resumable: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct UsageMetadata {
-    prompt_token_count: u64,
-    response_token_count: u64,
-    total_token_count: u64,
 }
 
 #[cfg(test)]
