@@ -5,6 +5,7 @@
 
 use super::handshake::{HandshakeError, Socket};
 use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -14,6 +15,8 @@ use tokio_tungstenite::tungstenite::Message;
 const COMMAND_CAPACITY: usize = 64;
 /// Events waiting for the bridge.
 const EVENT_CAPACITY: usize = 256;
+/// How long [`ProviderSession::close`] lets the task say goodbye (it may be mid-reconnection).
+pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// How audio bytes are encoded, on one direction of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,11 +232,21 @@ impl ProviderSession {
         self.events.recv().await
     }
 
-    /// Closes the connection and waits for the task to end.
+    /// Closes the connection and waits (at most [`CLOSE_WAIT`]) for the task to end; events not
+    /// yet received are dropped.
     pub async fn close(mut self) {
-        let _ = self.commands.send(ProviderCommand::Close).await;
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        // A task blocked on a full event queue must not hold up the close.
+        self.events.close();
+        let Some(mut task) = self.task.take() else {
+            return;
+        };
+        let commands = &self.commands;
+        let ended = async {
+            let _ = commands.send(ProviderCommand::Close).await;
+            let _ = (&mut task).await;
+        };
+        if tokio::time::timeout(CLOSE_WAIT, ended).await.is_err() {
+            task.abort();
         }
     }
 }

@@ -231,3 +231,20 @@ async fn each_call_connects_to_the_chosen_provider_with_its_settings() {
         AudioFormat::Pcm16 { rate_hz: 16_000 }
     );
 }
+
+#[tokio::test]
+async fn closing_a_session_with_unread_events_ends_it_and_its_connection() {
+    let (session, mut peer, _fake) = openai_call().await;
+    let delta =
+        json!({"type": "response.output_audio.delta", "item_id": "item_1", "delta": "/w=="});
+    for _ in 0..400 {
+        peer.send(delta.clone());
+    }
+    peer.send(json!({"type": "response.done", "response": {"id": "r1"}}));
+
+    tokio::time::timeout(WAIT, session.close())
+        .await
+        .expect("close() returned");
+
+    assert_eq!(peer.next().await, None, "the connection is closed");
+}
