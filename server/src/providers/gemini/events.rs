@@ -1,5 +1,6 @@
-//! Gemini Live server messages (`LiveServerMessage`, protocols.md §8.4), camelCase, as serde
-//! types: only the parts the session maps to events. Private to the Gemini provider.
+//! Gemini Live server messages (`LiveServerMessage`, protocols.md §8.4) as serde types: only the
+//! parts the session maps to events. Canonical names are camelCase; the proto-JSON snake_case
+//! spellings are accepted too. Private to the Gemini provider.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -8,21 +9,31 @@ use serde_json::Value;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ServerMessage {
+    #[serde(alias = "server_content")]
     pub(super) server_content: Option<ServerContent>,
+    #[serde(alias = "tool_call")]
     pub(super) tool_call: Option<ToolCall>,
+    #[serde(alias = "tool_call_cancellation")]
     pub(super) tool_call_cancellation: Option<Value>,
+    #[serde(alias = "go_away")]
     pub(super) go_away: Option<GoAway>,
+    #[serde(alias = "session_resumption_update")]
     pub(super) session_resumption_update: Option<ResumptionUpdate>,
+    #[serde(alias = "usage_metadata")]
     pub(super) usage_metadata: Option<UsageMetadata>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct ServerContent {
+    #[serde(alias = "model_turn")]
     pub(super) model_turn: Option<ModelTurn>,
     pub(super) interrupted: bool,
+    #[serde(alias = "turn_complete")]
     pub(super) turn_complete: bool,
+    #[serde(alias = "input_transcription")]
     pub(super) input_transcription: Option<Transcription>,
+    #[serde(alias = "output_transcription")]
     pub(super) output_transcription: Option<Transcription>,
 }
 
@@ -35,6 +46,7 @@ pub(super) struct ModelTurn {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Part {
+    #[serde(alias = "inline_data")]
     pub(super) inline_data: Option<Blob>,
 }
 
@@ -54,6 +66,7 @@ pub(super) struct Transcription {
 #[serde(rename_all = "camelCase")]
 pub(super) struct ToolCall {
     #[serde(default)]
+    #[serde(alias = "function_calls")]
     pub(super) function_calls: Vec<FunctionCall>,
 }
 
@@ -68,12 +81,14 @@ pub(super) struct FunctionCall {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct GoAway {
+    #[serde(alias = "time_left")]
     pub(super) time_left: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct ResumptionUpdate {
+    #[serde(alias = "new_handle")]
     pub(super) new_handle: Option<String>,
     pub(super) resumable: bool,
 }
@@ -81,7 +96,10 @@ pub(super) struct ResumptionUpdate {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct UsageMetadata {
+    #[serde(alias = "prompt_token_count")]
     pub(super) prompt_token_count: u64,
+    #[serde(alias = "response_token_count")]
     pub(super) response_token_count: u64,
+    #[serde(alias = "total_token_count")]
     pub(super) total_token_count: u64,
 }

@@ -391,6 +391,18 @@ mod tests {
     }
 
     #[test]
+    fn snake_case_spellings_are_accepted_too() {
+        let decoded = wire().decode(
+            r#"{"server_content":{"model_turn":{"parts":[{"inline_data":{"mime_type":"audio/pcm","data":"AQ=="}}]},"turn_complete":true}}"#,
+        );
+        let audio = ProviderEvent::AudioDelta {
+            item_id: None,
+            audio: vec![1],
+        };
+        assert_eq!(decoded.events, [audio, ProviderEvent::ResponseDone]);
+    }
+
+    #[test]
     fn malformed_messages_are_skipped() {
         assert_eq!(wire().decode("{\"serverContent\": 3}"), Decoded::default());
         assert_eq!(wire().decode("[]"), Decoded::default());
