@@ -82,6 +82,8 @@ pub enum ProviderEvent {
         name: String,
         arguments: serde_json::Value,
     },
+    /// The provider withdrew these tool calls (Gemini): do not answer them.
+    ToolCallsCancelled { call_ids: Vec<String> },
     /// Tokens used.
     Usage(Usage),
     /// A recoverable error reported by the provider (e.g. a rejected truncate); the session goes on.

@@ -14,7 +14,7 @@ pub(super) struct ServerMessage {
     #[serde(alias = "tool_call")]
     pub(super) tool_call: Option<ToolCall>,
     #[serde(alias = "tool_call_cancellation")]
-    pub(super) tool_call_cancellation: Option<Value>,
+    pub(super) tool_call_cancellation: Option<ToolCallCancellation>,
     #[serde(alias = "go_away")]
     pub(super) go_away: Option<GoAway>,
     #[serde(alias = "session_resumption_update")]
@@ -102,4 +102,10 @@ pub(super) struct UsageMetadata {
     pub(super) response_token_count: u64,
     #[serde(alias = "total_token_count")]
     pub(super) total_token_count: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ToolCallCancellation {
+    pub(super) ids: Vec<String>,
 }

@@ -256,8 +256,10 @@ impl Wire for GeminiWire {
                 total_tokens: usage.total_token_count,
             }));
         }
-        if message.tool_call_cancellation.is_some() {
-            tracing::info!("Gemini cancelled tool calls; their results will be ignored");
+        if let Some(cancelled) = message.tool_call_cancellation {
+            events.push(ProviderEvent::ToolCallsCancelled {
+                call_ids: cancelled.ids,
+            });
         }
         let mut reconnect = false;
         if let Some(go_away) = message.go_away {
@@ -388,6 +390,16 @@ mod tests {
         assert_eq!(schema["type"], "OBJECT");
         assert_eq!(schema["properties"]["note"]["type"], "STRING");
         assert_eq!(schema["required"], json!(["note"]));
+    }
+
+    #[test]
+    fn cancelled_tool_calls_are_named() {
+        let decoded = wire().decode(r#"{"toolCallCancellation":{"ids":["fc1","fc2"]}}"#);
+        let call_ids = vec!["fc1".to_owned(), "fc2".to_owned()];
+        assert_eq!(
+            decoded.events,
+            [ProviderEvent::ToolCallsCancelled { call_ids }]
+        );
     }
 
     #[test]
