@@ -1,4 +1,6 @@
-//! Opening a realtime session and completing its handshake, then closing it:
+//! Opening a realtime session and completing its handshake: the first steps of every call's
+//! provider session (`openai_open`, `gemini_open`), and the "Test connection" checks, which stop
+//! there and close.
 //! - OpenAI Realtime (GA): connect `{url}?model=...` with `Authorization: Bearer`, wait for
 //!   `session.created`, send `session.update`, wait for `session.updated` (or an `error` event).
 //! - Gemini Live: connect `{url}` with `x-goog-api-key`, send `setup`, wait for `setupComplete`
@@ -20,7 +22,7 @@ const OPENAI_URL_SETTING: &str = "OPENAI_REALTIME_URL";
 const GEMINI_URL_SETTING: &str = "GEMINI_LIVE_URL";
 
 /// Why a handshake failed, in words for the settings page.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
     /// The connection could not be opened: DNS, refused, no route, TLS, timeout...
     #[error("{0}")]
@@ -48,7 +50,8 @@ pub enum HandshakeError {
     Protocol(String),
 }
 
-type Socket =
+/// An open provider WebSocket.
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens the WebSocket with `header` added, within `wait`.
@@ -194,6 +197,21 @@ pub async fn openai(
     model: &str,
     wait: Duration,
 ) -> Result<String, HandshakeError> {
+    let session = json!({"type": "realtime", "model": model, "output_modalities": ["audio"]});
+    let (mut socket, model) = openai_open(base_url, api_key, model, session, wait).await?;
+    let _ = socket.close(None).await;
+    Ok(model)
+}
+
+/// Connects to OpenAI Realtime, waits for `session.created`, sends `session.update` with
+/// `session`, and waits for `session.updated`; returns the open socket and the session's model.
+pub(crate) async fn openai_open(
+    base_url: &str,
+    api_key: &SecretString,
+    model: &str,
+    session: Value,
+    wait: Duration,
+) -> Result<(Socket, String), HandshakeError> {
     let mut url = url::Url::parse(base_url).map_err(|e| HandshakeError::BadUrl {
         setting: OPENAI_URL_SETTING,
         reason: e.to_string(),
@@ -215,7 +233,7 @@ pub async fn openai(
         Some("error") => return Err(openai_error(&created)),
         _ => return Err(HandshakeError::Protocol(created.to_string())),
     }
-    let update = json!({"type": "session.update", "session": {"type": "realtime", "model": model, "output_modalities": ["audio"]}});
+    let update = json!({"type": "session.update", "session": session});
     socket
         .send(Message::Text(update.to_string().into()))
         .await
@@ -224,15 +242,21 @@ pub async fn openai(
         let event = next_json(&mut socket, wait).await?;
         match event["type"].as_str() {
             Some("session.updated") => {
-                let _ = socket.close(None).await;
-                return Ok(event["session"]["model"]
-                    .as_str()
-                    .unwrap_or(model)
-                    .to_owned());
+                let model = event["session"]["model"].as_str().unwrap_or(model);
+                return Ok((socket, model.to_owned()));
             }
             Some("error") => return Err(openai_error(&event)),
             _ => continue,
         }
+    }
+}
+
+/// `models/{model}`, as Gemini wants it.
+pub(crate) fn gemini_model(model: &str) -> String {
+    if model.starts_with("models/") {
+        model.to_owned()
+    } else {
+        format!("models/{model}")
     }
 }
 
@@ -244,6 +268,25 @@ pub async fn gemini(
     voice: &str,
     wait: Duration,
 ) -> Result<(), HandshakeError> {
+    let setup = json!({
+        "model": gemini_model(model),
+        "generationConfig": {
+            "responseModalities": ["AUDIO"],
+            "speechConfig": {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": voice}}}
+        }
+    });
+    let mut socket = gemini_open(base_url, api_key, setup, wait).await?;
+    let _ = socket.close(None).await;
+    Ok(())
+}
+
+/// Connects to Gemini Live, sends `{"setup": setup}` and waits for `setupComplete`.
+pub(crate) async fn gemini_open(
+    base_url: &str,
+    api_key: &SecretString,
+    setup: Value,
+    wait: Duration,
+) -> Result<Socket, HandshakeError> {
     let mut socket = connect(
         base_url,
         ("x-goog-api-key", api_key.expose_secret().to_owned()),
@@ -251,20 +294,8 @@ pub async fn gemini(
         wait,
     )
     .await?;
-    let model = if model.starts_with("models/") {
-        model.to_owned()
-    } else {
-        format!("models/{model}")
-    };
-    let setup = json!({"setup": {
-        "model": model,
-        "generationConfig": {
-            "responseModalities": ["AUDIO"],
-            "speechConfig": {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": voice}}}
-        }
-    }});
     socket
-        .send(Message::Text(setup.to_string().into()))
+        .send(Message::Text(json!({"setup": setup}).to_string().into()))
         .await
         .map_err(|e| HandshakeError::Closed(e.to_string()))?;
     // Gemini refuses a bad key by closing with 1008 "API key not valid...".
@@ -275,8 +306,7 @@ pub async fn gemini(
         other => other?,
     };
     if reply.get("setupComplete").is_some() || reply.get("setup_complete").is_some() {
-        let _ = socket.close(None).await;
-        Ok(())
+        Ok(socket)
     } else {
         Err(HandshakeError::Protocol(reply.to_string()))
     }

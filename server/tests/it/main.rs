@@ -16,6 +16,7 @@ mod fakes;
 mod helpers;
 mod lockout;
 mod orders;
+mod providers;
 mod security;
 mod settings;
 mod setup;
