@@ -73,14 +73,17 @@ fn replay(args: &[String]) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
     let (direction, audio, stream_sid) =
         replay::parse_args(args).map_err(|e| anyhow::anyhow!("{e}\nusage: {}", replay::USAGE))?;
     let mut transcoder = Transcoder::new(direction, audio, &stream_sid)?;
-    replay::run(&mut transcoder, std::io::stdin().lock(), std::io::stdout().lock())?;
+    replay::run(
+        &mut transcoder,
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+    )?;
     Ok(())
 }
 

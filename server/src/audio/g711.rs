@@ -45,7 +45,7 @@ pub fn encode(sample: i16) -> u8 {
     let x = sample as i32;
     let sign = ((x >> 24) & 0x80) as u8; // 0x80 for negative inputs
     let magnitude = x.unsigned_abs().min(CLIP as u32) + BIAS as u32; // 132..=32767
-    // Segment 0..=7: the highest set bit among bits 7..14 (bit 7 is always reached after biasing).
+                                                                     // Segment 0..=7: the highest set bit among bits 7..14 (bit 7 is always reached after biasing).
     let exponent = (31 - (magnitude >> 7).leading_zeros()) as u8;
     let mantissa = ((magnitude >> (exponent + 3)) & 0x0F) as u8;
     !(sign | (exponent << 4) | mantissa)
@@ -157,7 +157,11 @@ mod tests {
         let mismatches: Vec<i16> = (i16::MIN..=i16::MAX)
             .filter(|&x| encode(x) != sun_linear2ulaw_16(x))
             .collect();
-        assert!(mismatches.is_empty(), "differs at {:?}", &mismatches[..mismatches.len().min(10)]);
+        assert!(
+            mismatches.is_empty(),
+            "differs at {:?}",
+            &mismatches[..mismatches.len().min(10)]
+        );
     }
 
     #[test]
@@ -168,7 +172,11 @@ mod tests {
             let expected = if u & 0x80 != 0 { 0x84 - t } else { t - 0x84 };
             assert_eq!(decode(code) as i32, expected, "code {code:#04x}");
             // 0x7F is negative zero: it encodes back as 0xFF, which decodes to the same 0.
-            assert_eq!(decode(encode(decode(code))), decode(code), "code {code:#04x}");
+            assert_eq!(
+                decode(encode(decode(code))),
+                decode(code),
+                "code {code:#04x}"
+            );
         }
     }
 }

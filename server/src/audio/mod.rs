@@ -10,6 +10,7 @@
 //!
 //! Wire formats (JSON, base64) are not handled here; `bridge::transcode` puts them around these.
 
+mod fir;
 pub mod g711;
 pub mod pcm;
 pub mod pipeline;

@@ -12,9 +12,10 @@ pub fn decode_le(bytes: &[u8], out: &mut Vec<i16>) {
 
 /// Appends `samples` as PCM16 little-endian bytes to `out`.
 pub fn encode_le(samples: &[i16], out: &mut Vec<u8>) {
-    out.reserve(samples.len() * 2);
-    for sample in samples {
-        out.extend_from_slice(&sample.to_le_bytes());
+    let start = out.len();
+    out.resize(start + samples.len() * 2, 0);
+    for (pair, sample) in out[start..].chunks_exact_mut(2).zip(samples) {
+        pair.copy_from_slice(&sample.to_le_bytes());
     }
 }
 

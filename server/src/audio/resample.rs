@@ -18,17 +18,21 @@
 //! 4.6 kHz. BlackmanHarris2 and Blackman2 roll off too early at these lengths; plain Blackman's
 //! sidelobes (-58 dB) are too close to the goal.
 //!
-//! ## How rubato is driven, and why not through its `Async` resampler
-//! Both ratios are integers, so every output sample falls on one of `L` sinc phases: rubato's
-//! `make_interpolator` builds exactly that table (oversampling factor `L`, one row per phase)
-//! and picks its AVX/SSE/NEON dot product at run time. Its `Async` resampler with `Nearest`
-//! interpolation computes the same samples (a test checks this), but walks a floating-point
-//! position and goes through its buffer adapters for every output sample, and its first call
-//! returns a few samples short, which would hold a whole Twilio frame back downstream. Measured
-//! on 10 minutes of audio here, 8 to 24 kHz took 0.37 s of CPU through `Async` and 0.12 s
-//! through the loop below, which walks the phases with integers: no drift, no lead-in, no
-//! chunking (any input length works; 20 ms frames in practice).
+//! ## How rubato is used, and why not through its `Async` resampler
+//! Both ratios are integers, so every output sample falls on one of `L` sinc phases. rubato's
+//! `make_interpolator` builds exactly that table (its windowed sinc, oversampling factor `L`,
+//! one row per phase), and this module runs the rows over the input itself: upsampling is one
+//! correlation per phase, downsampling one per input phase (the row split in `M`), both in
+//! `fir`'s vector loops. rubato's `Async` resampler with `Nearest` interpolation computes the
+//! same samples from the same table (a test checks this to 1 LSB), but it walks a
+//! floating-point position and calls its dot product and buffer adapters once per output
+//! sample, and its first call returns a few samples short, which would hold a whole Twilio
+//! frame back downstream. On 10 minutes of 8 to 24 kHz here it took 0.37 s of CPU through
+//! `Async`, 0.12 s calling rubato's AVX dot product per sample from an integer loop, and 0.04 to
+//! 0.05 s in the vector loops (24 to 8 kHz: the same), which the bridge's CPU goal needed. Integer phases also
+//! mean no drift, no lead-in and no chunking: any input length works (20 ms frames in practice).
 
+use super::fir::Kernels;
 use super::AudioError;
 use rubato::sinc_interpolator::{make_interpolator, AnyInterpolator, SincInterpolator};
 use rubato::WindowFunction;
@@ -110,6 +114,15 @@ pub struct StreamResampler {
     wave: Vec<f32>,
     /// Downsampling: position in `wave` of the input sample that the next output belongs to.
     next: usize,
+    /// Outputs before rounding (reused).
+    phase: Vec<f32>,
+    /// Downsampling: rubato's row split by input phase (`r`: taps r, r + down, ...).
+    decimation_rows: Vec<Vec<f32>>,
+    /// Downsampling: one input phase of `wave`, and its share of the outputs (reused).
+    strided: Vec<f32>,
+    partial: Vec<f32>,
+    /// The vector loops for this CPU.
+    kernels: Kernels,
 }
 
 impl std::fmt::Debug for StreamResampler {
@@ -135,7 +148,8 @@ impl StreamResampler {
     /// A resampler from `from` Hz to `to` Hz with any filter. One rate must be a whole multiple
     /// of the other, so that every output sample falls exactly on one precomputed sinc phase.
     pub fn with_filter(from: u32, to: u32, filter: SincFilter) -> Result<Self, AudioError> {
-        let integer_ratio = from > 0 && to > 0 && (to % from == 0 || from % to == 0);
+        let integer_ratio =
+            from > 0 && to > 0 && (to.is_multiple_of(from) || from.is_multiple_of(to));
         if !integer_ratio {
             return Err(AudioError::UnsupportedRatio { from, to });
         }
@@ -149,6 +163,17 @@ impl StreamResampler {
             filter.window,
         );
         let taps = sincs.nbr_points();
+        if !taps.is_multiple_of(down) {
+            return Err(AudioError::UnsupportedRatio { from, to });
+        }
+        let decimation_rows = if down > 1 {
+            let row = &sincs.get_sincs()[0];
+            (0..down)
+                .map(|r| row.iter().skip(r).step_by(down).copied().collect())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             sincs,
             taps,
@@ -157,6 +182,11 @@ impl StreamResampler {
             input_rate: from,
             wave: vec![0.0; taps],
             next: taps,
+            phase: Vec::new(),
+            decimation_rows,
+            strided: Vec::new(),
+            partial: Vec::new(),
+            kernels: Kernels::detect(),
         })
     }
 
@@ -175,29 +205,46 @@ impl StreamResampler {
     pub fn process(&mut self, input: &[i16], output: &mut Vec<i16>) {
         self.wave.extend(input.iter().map(|&s| s as f32));
         let fresh = self.wave.len() - self.taps;
-        let sincs = self.sincs.get_sincs();
+        let rows = self.sincs.get_sincs();
+        let base = output.len();
         if self.up > 1 {
-            output.reserve(fresh * self.up);
-            for i in 0..fresh {
+            // All phases first (phase p of input i at `phase[p * fresh + i]`), then interleaved.
+            self.phase.resize(fresh * self.up, 0.0);
+            for (p, out) in self.phase.chunks_exact_mut(fresh.max(1)).enumerate() {
                 // Phase 0 sits on input sample i + taps/2 (row up-1); phases p >= 1 fall p/up
                 // after it (rows p-1, one sample further on).
-                output.push(to_i16(self.sincs.get_sinc_dot_product(
-                    &self.wave,
-                    i,
-                    &sincs[self.up - 1],
-                )));
-                for row in &sincs[..self.up - 1] {
-                    output.push(to_i16(self.sincs.get_sinc_dot_product(&self.wave, i + 1, row)));
+                let (row, offset) = if p == 0 { (self.up - 1, 0) } else { (p - 1, 1) };
+                self.kernels
+                    .correlate(&self.wave[offset..], &rows[row], out);
+            }
+            output.resize(base + fresh * self.up, 0);
+            interleave(&self.phase, fresh, &mut output[base..]);
+        } else {
+            // Output j belongs to input sample j*down and is computed as soon as it arrives:
+            // out[j] = sum over r, q of row[q*down + r] * wave[first + (j + q)*down + r], so one
+            // correlation per input phase r (every down-th sample from r) with its taps.
+            let count = self
+                .wave
+                .len()
+                .saturating_sub(self.next)
+                .div_ceil(self.down);
+            let first = self.next + 1 - self.taps;
+            let span = count + self.taps / self.down - 1;
+            self.phase.clear();
+            self.phase.resize(count, 0.0);
+            for (r, taps) in self.decimation_rows.iter().enumerate() {
+                self.strided.clear();
+                self.strided
+                    .extend((0..span).map(|n| self.wave[first + r + n * self.down]));
+                self.partial.resize(count, 0.0);
+                self.kernels
+                    .correlate(&self.strided, taps, &mut self.partial);
+                for (sum, part) in self.phase.iter_mut().zip(&self.partial) {
+                    *sum += part;
                 }
             }
-        } else {
-            // Output j belongs to input sample j*down and is computed as soon as it arrives.
-            while self.next < self.wave.len() {
-                let start = self.next + 1 - self.taps;
-                output.push(to_i16(self.sincs.get_sinc_dot_product(&self.wave, start, &sincs[0])));
-                self.next += self.down;
-            }
-            self.next -= fresh;
+            output.extend(self.phase.iter().map(|&sample| to_i16(sample)));
+            self.next = self.next + count * self.down - fresh;
         }
         self.wave.drain(..fresh);
     }
@@ -210,232 +257,43 @@ impl StreamResampler {
     }
 }
 
-/// Rounds to the nearest `i16`, saturating (float-to-int `as` saturates).
+/// Writes `phases` (`phases.len() / n` runs of `n` samples) interleaved into `out`, rounded.
+fn interleave(phases: &[f32], n: usize, out: &mut [i16]) {
+    let (first, rest) = phases.split_at(n);
+    match rest.len() / n.max(1) {
+        1 => {
+            let frames = out.chunks_exact_mut(2).zip(first).zip(rest);
+            for ((frame, &a), &b) in frames {
+                frame.copy_from_slice(&[to_i16(a), to_i16(b)]);
+            }
+        }
+        2 => {
+            let (second, third) = rest.split_at(n);
+            let frames = out.chunks_exact_mut(3).zip(first).zip(second).zip(third);
+            for (((frame, &a), &b), &c) in frames {
+                frame.copy_from_slice(&[to_i16(a), to_i16(b), to_i16(c)]);
+            }
+        }
+        _ => {
+            let up = phases.len() / n.max(1);
+            for (p, run) in phases.chunks_exact(n.max(1)).enumerate() {
+                for (sample, &value) in out[p..].iter_mut().step_by(up).zip(run) {
+                    *sample = to_i16(value);
+                }
+            }
+        }
+    }
+}
+
+/// Rounds to the nearest `i16` (ties to even), saturating. Adding and removing 1.5 * 2^23 makes
+/// the FPU round (exact for |x| < 2^22, far beyond any sample); `f32::round` would be a libm call
+/// per sample on baseline x86-64, and the float-to-int `as` saturates.
 #[inline]
 fn to_i16(sample: f32) -> i16 {
-    sample.round() as i16
+    const ROUNDING: f32 = 12_582_912.0;
+    ((sample + ROUNDING) - ROUNDING) as i16
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rubato::audioadapter_buffers::direct::SequentialSlice;
-    use rubato::{Async, FixedAsync, Resampler, SincInterpolationParameters, SincInterpolationType};
-    use std::f64::consts::PI;
-
-    const ALL: [Conversion; 3] = [
-        Conversion::Up8kTo16k,
-        Conversion::Up8kTo24k,
-        Conversion::Down24kTo8k,
-    ];
-
-    fn sine(freq: f64, rate: u32, samples: usize, amplitude: f64, delay: f64) -> Vec<f64> {
-        (0..samples)
-            .map(|n| amplitude * (2.0 * PI * freq * (n as f64 / rate as f64 - delay)).sin())
-            .collect()
-    }
-
-    fn to_i16(signal: &[f64]) -> Vec<i16> {
-        signal.iter().map(|&x| x.round() as i16).collect()
-    }
-
-    /// A deterministic noise-like signal (a linear congruential generator).
-    fn noise(samples: usize, seed: u64) -> Vec<i16> {
-        let mut state = seed;
-        (0..samples)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 33) as i32 % 12000) as i16
-            })
-            .collect()
-    }
-
-    /// Feeds `input` in 20 ms frames and returns everything that came out.
-    fn by_frames(conversion: Conversion, input: &[i16]) -> Vec<i16> {
-        let mut resampler = StreamResampler::new(conversion).unwrap();
-        let mut out = Vec::new();
-        for frame in input.chunks((conversion.input_rate() / 50) as usize) {
-            resampler.process(frame, &mut out);
-        }
-        out
-    }
-
-    /// The level of `freq` in `signal` (Hann-windowed single DFT bin), in dB relative to 1.
-    fn level_db(signal: &[i16], rate: u32, freq: f64) -> f64 {
-        let n = signal.len() as f64;
-        let (mut re, mut im) = (0.0, 0.0);
-        for (i, &x) in signal.iter().enumerate() {
-            let w = 0.5 - 0.5 * (2.0 * PI * i as f64 / n).cos();
-            let phase = 2.0 * PI * freq * i as f64 / rate as f64;
-            re += w * x as f64 * phase.cos();
-            im -= w * x as f64 * phase.sin();
-        }
-        20.0 * ((re * re + im * im).sqrt() / n).max(1e-12).log10()
-    }
-
-    #[test]
-    fn a_tone_keeps_its_frequency_amplitude_and_stated_delay_across_many_frames() {
-        for conversion in ALL {
-            let (from, to) = (conversion.input_rate(), conversion.output_rate());
-            let input = to_i16(&sine(1000.0, from, from as usize * 2, 10_000.0, 0.0));
-            let out = by_frames(conversion, &input);
-            let delay = StreamResampler::new(conversion).unwrap().delay_seconds();
-            let ideal = sine(1000.0, to, out.len(), 10_000.0, delay);
-            // Skip the first 10 ms, where the filter is still filling with the tone.
-            let skip = to as usize / 100;
-            let worst = out[skip..]
-                .iter()
-                .zip(&ideal[skip..])
-                .map(|(&y, &x)| (y as f64 - x).abs())
-                .fold(0.0, f64::max);
-            assert!(worst < 25.0, "{conversion:?}: off the ideal tone by {worst}");
-            // The same comparison one output sample late fails: the delay is exact.
-            let late = sine(1000.0, to, out.len(), 10_000.0, delay + 1.0 / to as f64);
-            let worst_late = out[skip..]
-                .iter()
-                .zip(&late[skip..])
-                .map(|(&y, &x)| (y as f64 - x).abs())
-                .fold(0.0, f64::max);
-            assert!(worst_late > 1000.0, "{conversion:?}: delay not pinned down");
-        }
-    }
-
-    #[test]
-    fn output_length_is_exact_after_every_frame_and_every_odd_chunk() {
-        for conversion in ALL {
-            let (from, to) = (conversion.input_rate() as usize, conversion.output_rate() as usize);
-            let mut resampler = StreamResampler::new(conversion).unwrap();
-            let mut out = Vec::new();
-            let input = noise(from * 20, 1);
-            for (n, frame) in input.chunks(from / 50).enumerate() {
-                resampler.process(frame, &mut out);
-                assert_eq!(out.len(), (n + 1) * to / 50, "{conversion:?} after frame {n}");
-            }
-            // Chunks of any size: L outputs per input up, one per M inputs (from the first) down.
-            let mut resampler = StreamResampler::new(conversion).unwrap();
-            let (mut fed, mut out) = (0usize, Vec::new());
-            for (k, chunk) in input.chunks(1 + from / 50 * 3 / 7).enumerate().take(2000) {
-                let chunk = &chunk[..chunk.len() - k % 5];
-                resampler.process(chunk, &mut out);
-                fed += chunk.len();
-                let expected = if to > from { fed * (to / from) } else { fed.div_ceil(from / to) };
-                assert_eq!(out.len(), expected, "{conversion:?} after {fed} samples");
-            }
-        }
-    }
-
-    #[test]
-    fn chunked_output_is_identical_to_one_shot_output_so_frame_edges_cannot_click() {
-        for conversion in ALL {
-            let input = noise(conversion.input_rate() as usize, 2);
-            let mut whole = Vec::new();
-            StreamResampler::new(conversion).unwrap().process(&input, &mut whole);
-            let mut chunked = Vec::new();
-            let mut resampler = StreamResampler::new(conversion).unwrap();
-            let mut at = 0;
-            for size in [1usize, 7, 160, 479, 480, 2, 3333].iter().cycle() {
-                if at >= input.len() {
-                    break;
-                }
-                let end = (at + size).min(input.len());
-                resampler.process(&input[at..end], &mut chunked);
-                at = end;
-            }
-            assert_eq!(whole, chunked, "{conversion:?}");
-        }
-    }
-
-    #[test]
-    fn reset_starts_a_fresh_stream() {
-        let input = noise(8000, 3);
-        let mut resampler = StreamResampler::new(Conversion::Up8kTo24k).unwrap();
-        let mut first = Vec::new();
-        resampler.process(&input, &mut first);
-        resampler.reset();
-        let mut second = Vec::new();
-        resampler.process(&input, &mut second);
-        assert_eq!(first, second);
-    }
-
-    #[test]
-    fn the_downsampler_rejects_a_6_khz_tone_by_more_than_60_db() {
-        let tone = to_i16(&sine(6000.0, 24_000, 48_000, 16_000.0, 0.0));
-        let reference = to_i16(&sine(1000.0, 24_000, 48_000, 16_000.0, 0.0));
-        let aliased = by_frames(Conversion::Down24kTo8k, &tone);
-        let passed = by_frames(Conversion::Down24kTo8k, &reference);
-        // 6 kHz folds to 2 kHz at 8 kHz.
-        let rejection = level_db(&passed, 8000, 1000.0) - level_db(&aliased, 8000, 2000.0);
-        assert!(rejection > 60.0, "alias rejection {rejection:.1} dB");
-    }
-
-    #[test]
-    fn the_upsamplers_reject_the_images_of_a_1_khz_tone_by_more_than_60_db() {
-        let tone = to_i16(&sine(1000.0, 8000, 16_000, 16_000.0, 0.0));
-        for (conversion, images) in [
-            (Conversion::Up8kTo24k, &[7000.0, 9000.0][..]),
-            (Conversion::Up8kTo16k, &[7000.0][..]),
-        ] {
-            let out = by_frames(conversion, &tone);
-            let rate = conversion.output_rate();
-            let signal = level_db(&out, rate, 1000.0);
-            for &image in images {
-                let rejection = signal - level_db(&out, rate, image);
-                assert!(rejection > 60.0, "{conversion:?} image at {image}: {rejection:.1} dB");
-            }
-        }
-    }
-
-    /// The same filter run through rubato's own `Async` resampler (Nearest interpolation, one
-    /// 20 ms chunk per call).
-    fn through_rubato_async(conversion: Conversion, input: &[i16]) -> Vec<i16> {
-        let (from, to) = (conversion.input_rate(), conversion.output_rate());
-        let filter = conversion.filter();
-        let parameters = SincInterpolationParameters::new(filter.sinc_len, filter.window)
-            .f_cutoff(filter.f_cutoff)
-            .oversampling_factor((to / from).max(1) as usize)
-            .interpolation(SincInterpolationType::Nearest);
-        let chunk = (from / 50) as usize;
-        let mut rubato = Async::<f32>::new_sinc(
-            to as f64 / from as f64,
-            1.0,
-            &parameters,
-            chunk,
-            1,
-            FixedAsync::Input,
-        )
-        .unwrap();
-        let mut scratch = vec![0.0f32; rubato.output_frames_max()];
-        let mut out = Vec::new();
-        let samples: Vec<f32> = input.iter().map(|&s| s as f32).collect();
-        for frame in samples.chunks_exact(chunk) {
-            let input = SequentialSlice::new(frame, 1, chunk).unwrap();
-            let capacity = scratch.len();
-            let mut output = SequentialSlice::new_mut(&mut scratch[..], 1, capacity).unwrap();
-            let (_, written) = rubato.process_into_buffer(&input, &mut output, None).unwrap();
-            out.extend(scratch[..written].iter().map(|&s| s.round() as i16));
-        }
-        out
-    }
-
-    #[test]
-    fn the_output_is_rubatos_own_sinc_resampling_of_the_same_filter() {
-        for conversion in ALL {
-            let input = noise(conversion.input_rate() as usize, 4);
-            let ours = by_frames(conversion, &input);
-            let down = (conversion.input_rate() / conversion.output_rate()).max(1) as usize;
-            // rubato starts at another phase and delay: look for the alignment where all agree.
-            let aligned = (0..down).any(|pad| {
-                let mut padded = vec![0i16; pad];
-                padded.extend_from_slice(&input[..input.len() - conversion.input_rate() as usize / 50]);
-                let theirs = through_rubato_async(conversion, &padded);
-                (0..64).any(|shift| {
-                    (1000..theirs.len().min(ours.len()) - 64)
-                        .all(|i| (ours[i] as i32 - theirs[i + shift] as i32).abs() <= 1)
-                        || (1000..theirs.len().min(ours.len()) - 64)
-                            .all(|i| (ours[i + shift] as i32 - theirs[i] as i32).abs() <= 1)
-                })
-            });
-            assert!(aligned, "{conversion:?} differs from rubato's Async resampler");
-        }
-    }
-}
+#[path = "resample_tests.rs"]
+mod tests;

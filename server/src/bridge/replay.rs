@@ -104,13 +104,21 @@ mod tests {
     #[test]
     fn malformed_lines_are_skipped_and_the_rest_is_written_line_by_line() {
         let frame = "gICA".repeat(40); // 160 bytes of 0x80
-        let media = format!(r#"{{"event":"media","streamSid":"MZ1","media":{{"payload":"{frame}"}}}}"#);
+        let media =
+            format!(r#"{{"event":"media","streamSid":"MZ1","media":{{"payload":"{frame}"}}}}"#);
         let input = format!("{media}\nnot json\n\n{media}\r\n");
         let mut transcoder =
             Transcoder::new(Direction::TwilioToOpenAi, OpenAiAudio::Pcmu, "MZ1").unwrap();
         let mut output = Vec::new();
         let stats = run(&mut transcoder, input.as_bytes(), &mut output).unwrap();
-        assert_eq!(stats, ReplayStats { lines: 4, skipped: 1, written: 2 });
+        assert_eq!(
+            stats,
+            ReplayStats {
+                lines: 4,
+                skipped: 1,
+                written: 2
+            }
+        );
         let text = String::from_utf8(output).unwrap();
         let expected = format!(r#"{{"type":"input_audio_buffer.append","audio":"{frame}"}}"#);
         assert_eq!(text, format!("{expected}\n{expected}\n"));
@@ -119,11 +127,18 @@ mod tests {
     #[test]
     fn arguments_name_the_direction_and_the_openai_audio_format() {
         let args = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
-        let (direction, audio, sid) = parse_args(&args("openai-to-twilio --openai-audio pcmu")).unwrap();
-        assert_eq!((direction, audio), (Direction::OpenAiToTwilio, OpenAiAudio::Pcmu));
+        let (direction, audio, sid) =
+            parse_args(&args("openai-to-twilio --openai-audio pcmu")).unwrap();
+        assert_eq!(
+            (direction, audio),
+            (Direction::OpenAiToTwilio, OpenAiAudio::Pcmu)
+        );
         assert_eq!(sid, DEFAULT_STREAM_SID);
         let (direction, _, sid) = parse_args(&args("gemini-to-twilio --stream-sid MZ9")).unwrap();
-        assert_eq!((direction, sid.as_str()), (Direction::GeminiToTwilio, "MZ9"));
+        assert_eq!(
+            (direction, sid.as_str()),
+            (Direction::GeminiToTwilio, "MZ9")
+        );
         assert!(parse_args(&args("twilio-to-openai --openai-audio wav")).is_err());
         assert!(parse_args(&args("sideways")).is_err());
     }

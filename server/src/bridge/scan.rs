@@ -73,8 +73,14 @@ mod tests {
 
     #[test]
     fn finds_the_value_with_or_without_spaces_around_the_colon() {
-        assert_eq!(values(r#"{"media":{"payload":"AAEC"}}"#, "payload"), ["AAEC"]);
-        assert_eq!(values(r#"{"media": {"payload" : "AAEC"}}"#, "payload"), ["AAEC"]);
+        assert_eq!(
+            values(r#"{"media":{"payload":"AAEC"}}"#, "payload"),
+            ["AAEC"]
+        );
+        assert_eq!(
+            values(r#"{"media": {"payload" : "AAEC"}}"#, "payload"),
+            ["AAEC"]
+        );
     }
 
     #[test]

@@ -10,12 +10,11 @@
 //! error the caller logs and skips. The audio value is decoded straight from the text and serde
 //! checks the rest of the message (see `scan`).
 
+use super::base64_codec::{decode_at, encode_into};
 use super::scan;
 use super::wire::{gemini_audio_parts, GeminiServer, OpenAiServer, GEMINI_INPUT, OPENAI_APPEND};
 use crate::audio::{AgentInput, AgentOutput, AudioError, Downlink, Uplink};
 use crate::twilio::media::{Inbound, MediaWriter};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use std::borrow::Cow;
 
 /// Which way a transcoder converts.
@@ -49,7 +48,7 @@ pub enum TranscodeError {
     Json(#[from] serde_json::Error),
     /// The audio value is not valid base64.
     #[error("malformed audio: {0}")]
-    Base64(#[from] base64::DecodeError),
+    Base64(#[from] base64::DecodeSliceError),
     /// Audio in a format this path does not take (e.g. another sample rate).
     #[error("unsupported audio format {0:?}")]
     Format(String),
@@ -103,8 +102,10 @@ pub struct Transcoder {
     ranges: Vec<(usize, usize)>,
     /// The current message with its audio values cut out, for serde.
     skeleton: String,
-    /// Decoded audio of the current message.
+    /// Decoded audio of the current message, at its start; only ever grows (see `decode_at`).
     audio: Vec<u8>,
+    /// base64 being written (see `encode_into`).
+    chars: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -160,6 +161,7 @@ impl Transcoder {
             ranges: Vec::new(),
             skeleton: String::new(),
             audio: Vec::new(),
+            chars: Vec::new(),
         })
     }
 
@@ -167,20 +169,19 @@ impl Transcoder {
     pub fn push(&mut self, message: &str, out: &mut Messages) -> Result<(), TranscodeError> {
         match &mut self.path {
             Path::Caller { uplink, to } => {
-                let Some(payload) =
-                    twilio_payload(message, &mut self.ranges, &mut self.skeleton)?
+                let Some(payload) = twilio_payload(message, &mut self.ranges, &mut self.skeleton)?
                 else {
                     return Ok(());
                 };
-                self.audio.clear();
-                BASE64.decode_vec(payload.as_bytes(), &mut self.audio)?;
+                let len = decode_at(payload.as_bytes(), &mut self.audio, 0)?;
+                let mulaw = &self.audio[..len];
                 let (prefix, suffix) = match to {
                     Direction::TwilioToGemini => GEMINI_INPUT,
                     _ => OPENAI_APPEND,
                 };
                 out.text.push_str(prefix);
                 match uplink {
-                    Some(uplink) => BASE64.encode_string(uplink.push(&self.audio), &mut out.text),
+                    Some(uplink) => encode_into(uplink.push(mulaw), &mut self.chars, &mut out.text),
                     None => out.text.push_str(&payload),
                 }
                 out.text.push_str(suffix);
@@ -191,14 +192,13 @@ impl Transcoder {
                 from,
                 media,
             } => {
-                self.audio.clear();
-                match from {
-                    Direction::GeminiToTwilio => {
-                        gemini_audio(message, &mut self.ranges, &mut self.skeleton, &mut self.audio)?
-                    }
-                    _ => openai_audio(message, &mut self.ranges, &mut self.skeleton, &mut self.audio)?,
-                }
-                for frame in downlink.push(&self.audio) {
+                let (ranges, skeleton, audio) =
+                    (&mut self.ranges, &mut self.skeleton, &mut self.audio);
+                let len = match from {
+                    Direction::GeminiToTwilio => gemini_audio(message, ranges, skeleton, audio)?,
+                    _ => openai_audio(message, ranges, skeleton, audio)?,
+                };
+                for frame in downlink.push(&audio[..len]) {
                     media.write(frame, &mut out.text);
                     out.close();
                 }
@@ -229,52 +229,53 @@ fn twilio_payload<'m>(
     })
 }
 
-/// Decodes the audio of an OpenAI `response.output_audio.delta` into `audio` (nothing for
-/// other events).
+/// Decodes the audio of an OpenAI `response.output_audio.delta` into the start of `audio` and
+/// returns its length (0 for other events).
 fn openai_audio(
     message: &str,
     ranges: &mut Vec<(usize, usize)>,
     skeleton: &mut String,
     audio: &mut Vec<u8>,
-) -> Result<(), TranscodeError> {
+) -> Result<usize, TranscodeError> {
     scan::string_values(message, "delta", ranges);
     let Some(&(start, end)) = ranges.first() else {
-        if let OpenAiServer::AudioDelta { delta } = serde_json::from_str(message)? {
-            BASE64.decode_vec(delta, audio)?;
-        }
-        return Ok(());
+        return Ok(match serde_json::from_str(message)? {
+            OpenAiServer::AudioDelta { delta } => decode_at(delta.as_bytes(), audio, 0)?,
+            OpenAiServer::Other => 0,
+        });
     };
     scan::cut_values(message, &ranges[..1], skeleton);
-    if let OpenAiServer::AudioDelta { .. } = serde_json::from_str(skeleton)? {
-        BASE64.decode_vec(&message[start..end], audio)?;
-    }
-    Ok(())
+    Ok(match serde_json::from_str(skeleton)? {
+        OpenAiServer::AudioDelta { .. } => decode_at(&message.as_bytes()[start..end], audio, 0)?,
+        OpenAiServer::Other => 0,
+    })
 }
 
-/// Decodes every audio part of a Gemini `serverContent` message into `audio`, in order
-/// (nothing for messages without audio).
+/// Decodes every audio part of a Gemini `serverContent` message, in order, into the start of
+/// `audio` and returns their length (0 for messages without audio).
 fn gemini_audio(
     message: &str,
     ranges: &mut Vec<(usize, usize)>,
     skeleton: &mut String,
     audio: &mut Vec<u8>,
-) -> Result<(), TranscodeError> {
+) -> Result<usize, TranscodeError> {
     scan::string_values(message, "data", ranges);
     scan::cut_values(message, ranges, skeleton);
     let parsed: GeminiServer = serde_json::from_str(skeleton)?;
     let parts = gemini_audio_parts(&parsed)?;
+    let mut len = 0;
     if parts.len() == ranges.len() && parts.iter().all(|data| data.is_empty()) {
         for &(start, end) in ranges.iter() {
-            BASE64.decode_vec(&message[start..end], audio)?;
+            len = decode_at(&message.as_bytes()[start..end], audio, len)?;
         }
-        return Ok(());
+        return Ok(len);
     }
     // Some other "data" member, or an escaped value: read the whole message with serde.
     let parsed: GeminiServer = serde_json::from_str(message)?;
     for data in gemini_audio_parts(&parsed)? {
-        BASE64.decode_vec(data, audio)?;
+        len = decode_at(data.as_bytes(), audio, len)?;
     }
-    Ok(())
+    Ok(len)
 }
 
 #[cfg(test)]

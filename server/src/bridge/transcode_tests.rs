@@ -1,6 +1,8 @@
 //! Tests of `transcode`: each direction on messages shaped like the real ones.
 
 use super::*;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde_json::Value;
 
 const SID: &str = "MZ00000000000000000000000000000001";
@@ -31,11 +33,16 @@ fn openai_delta(audio: &[u8]) -> String {
 fn run(transcoder: &mut Transcoder, line: &str) -> Result<Vec<Value>, TranscodeError> {
     let mut out = Messages::new();
     transcoder.push(line, &mut out)?;
-    Ok(out.iter().map(|m| serde_json::from_str(m).unwrap()).collect())
+    Ok(out
+        .iter()
+        .map(|m| serde_json::from_str(m).unwrap())
+        .collect())
 }
 
 fn field_bytes(message: &Value, pointer: &str) -> Vec<u8> {
-    BASE64.decode(message.pointer(pointer).unwrap().as_str().unwrap()).unwrap()
+    BASE64
+        .decode(message.pointer(pointer).unwrap().as_str().unwrap())
+        .unwrap()
 }
 
 fn pcm24k(samples: usize) -> Vec<u8> {
@@ -68,7 +75,10 @@ fn with_pcmu_the_twilio_payload_is_passed_through_unchanged() {
 fn a_twilio_frame_becomes_one_gemini_realtime_input_of_20_ms_at_16_khz() {
     let mut t = Transcoder::new(Direction::TwilioToGemini, OpenAiAudio::Pcm, SID).unwrap();
     let out = run(&mut t, &twilio_media(&[0x80; 160], false)).unwrap();
-    assert_eq!(out[0]["realtimeInput"]["audio"]["mimeType"], "audio/pcm;rate=16000");
+    assert_eq!(
+        out[0]["realtimeInput"]["audio"]["mimeType"],
+        "audio/pcm;rate=16000"
+    );
     assert_eq!(field_bytes(&out[0], "/realtimeInput/audio/data").len(), 640);
 }
 
@@ -124,7 +134,9 @@ fn openai_events_without_audio_produce_nothing() {
     let mut t = Transcoder::new(Direction::OpenAiToTwilio, OpenAiAudio::Pcm, SID).unwrap();
     let transcript = r#"{"type":"response.output_audio_transcript.delta","delta":"Bonjour"}"#;
     assert!(run(&mut t, transcript).unwrap().is_empty());
-    assert!(run(&mut t, r#"{"type":"response.done","response":{}}"#).unwrap().is_empty());
+    assert!(run(&mut t, r#"{"type":"response.done","response":{}}"#)
+        .unwrap()
+        .is_empty());
     assert!(run(&mut t, r#"{"delta":"AAAA"}"#).is_err(), "no type");
 }
 

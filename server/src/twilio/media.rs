@@ -164,7 +164,8 @@ mod tests {
 
     #[test]
     fn mark_dtmf_and_stop_parse_with_their_payloads() {
-        let mark = r#"{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":"r1"}}"#;
+        let mark =
+            r#"{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":"r1"}}"#;
         let Inbound::Mark { mark, .. } = serde_json::from_str(mark).unwrap() else {
             panic!("not a mark")
         };
@@ -175,7 +176,10 @@ mod tests {
         };
         assert_eq!(dtmf.digit, "1");
         let stop = r#"{"event":"stop","sequenceNumber":"5","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"MZ1"}"#;
-        assert!(matches!(serde_json::from_str(stop).unwrap(), Inbound::Stop { .. }));
+        assert!(matches!(
+            serde_json::from_str(stop).unwrap(),
+            Inbound::Stop { .. }
+        ));
     }
 
     #[test]
