@@ -134,6 +134,17 @@ impl Downlink {
         self.returned = self.mulaw.len() - self.mulaw.len() % TWILIO_FRAME_BYTES;
         self.mulaw[..self.returned].chunks_exact(TWILIO_FRAME_BYTES)
     }
+
+    /// Drops the audio not yet sent and the resampler's memory (barge-in: with Twilio's
+    /// `clear`), so the next response starts clean.
+    pub fn clear(&mut self) {
+        self.mulaw.clear();
+        self.returned = 0;
+        self.odd_byte = None;
+        if let Some(resampler) = self.resampler.as_mut() {
+            resampler.reset();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +185,18 @@ mod tests {
                 got.extend_from_slice(frame);
             }
         }
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn after_clear_the_next_response_comes_out_as_from_a_fresh_downlink() {
+        let audio = pcm24k_tone(1201);
+        let mut fresh = Downlink::new(AgentOutput::Pcm24k).unwrap();
+        let expected: Vec<u8> = fresh.push(&audio[..1920]).flatten().copied().collect();
+        let mut used = Downlink::new(AgentOutput::Pcm24k).unwrap();
+        let _ = used.push(&audio[..1001]).count();
+        used.clear();
+        let got: Vec<u8> = used.push(&audio[..1920]).flatten().copied().collect();
         assert_eq!(got, expected);
     }
 
