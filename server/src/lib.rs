@@ -11,10 +11,14 @@
 //! - `settings`: Settings > Connections (typed keys, env > database > default, sealed secrets).
 //! - `calls`, `webhooks`, `realtime`: outbound calls, Twilio's webhooks, the live status hub.
 //! - `twilio`, `providers`: clients of the external services (tests point their URLs at fakes).
+//! - `audio`: pure sample work for the call bridge (G.711, PCM16, resampling, per-call paths).
+//! - `bridge`: the call bridge; so far its per-message transcoder and `orderline replay`.
 //! - `http`: the axum router, the error type, middleware and JSON endpoints.
 //! - `startup`: builds the application on a bound listener (tests use port 0).
 
+pub mod audio;
 pub mod auth;
+pub mod bridge;
 pub mod calls;
 pub mod config;
 pub mod db;

@@ -1,7 +1,9 @@
 #![recursion_limit = "256"]
 //! The `orderline` binary: `orderline` (or `orderline serve`) runs the server;
 //! `orderline demo-data` loads 50 demo orders; `orderline seed-bench N` loads N orders for the
-//! benchmark. Configuration comes from the environment (see the README).
+//! benchmark; `orderline replay DIRECTION` runs the bridge's transcoder over JSON lines (stdin to
+//! stdout, for the transcode benchmarks; it needs no configuration). Configuration comes from the
+//! environment (see the README).
 
 use anyhow::Context;
 use app::ports::OrdersPort;
@@ -10,17 +12,20 @@ use server::startup::Application;
 use server::{db, orders};
 
 const USAGE: &str =
-    "usage: orderline [serve | demo-data | seed-bench COUNT | seed-bench-calls COUNT]";
+    "usage: orderline [serve | demo-data | seed-bench COUNT | seed-bench-calls COUNT | replay ...]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(("replay", rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) {
+        return replay(rest);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let config = Config::from_env().context("configuration")?;
     match args
         .iter()
@@ -60,6 +65,26 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("{USAGE}"),
     }
+}
+
+/// `orderline replay`: stdin to stdout through one transcoder; logs (skipped lines) on stderr.
+fn replay(args: &[String]) -> anyhow::Result<()> {
+    use server::bridge::{replay, Transcoder};
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let (direction, audio, stream_sid) =
+        replay::parse_args(args).map_err(|e| anyhow::anyhow!("{e}\nusage: {}", replay::USAGE))?;
+    let mut transcoder = Transcoder::new(direction, audio, &stream_sid)?;
+    replay::run(
+        &mut transcoder,
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+    )?;
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

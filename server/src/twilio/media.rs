@@ -1,7 +1,10 @@
-//! Media Streams WebSocket messages (Twilio to us), as serde types. Numbers that Twilio sends as
-//! strings stay strings. Only what the endpoint needs now; the bridge issue extends it.
+//! Media Streams WebSocket messages as serde types: [`Inbound`] (Twilio to us) and [`Outbound`]
+//! (us to Twilio, bidirectional streams), plus [`MediaWriter`], which writes the outbound `media`
+//! message of the audio hot path straight into a reused buffer (same JSON as `Outbound::Media`).
+//! Numbers that Twilio sends as strings stay strings. Pure: no IO.
 
-use serde::Deserialize;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A message Twilio sends on the Media Streams socket.
@@ -22,18 +25,89 @@ pub enum Inbound {
         stream_sid: String,
         media: Media,
     },
+    /// The echo of a mark we sent: the audio before it has played (or was cleared).
     Mark {
         #[serde(rename = "streamSid")]
         stream_sid: String,
+        mark: MarkName,
     },
     Dtmf {
         #[serde(rename = "streamSid")]
         stream_sid: String,
+        dtmf: Dtmf,
     },
     Stop {
         #[serde(rename = "streamSid")]
         stream_sid: String,
     },
+}
+
+/// A message we send on a bidirectional Media Streams socket.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum Outbound {
+    /// Audio to play: base64 mu-law 8 kHz, no header. The hot path writes it with [`MediaWriter`].
+    Media {
+        #[serde(rename = "streamSid")]
+        stream_sid: String,
+        media: OutboundMedia,
+    },
+    /// Ask Twilio to echo `name` once the audio sent before it has played.
+    Mark {
+        #[serde(rename = "streamSid")]
+        stream_sid: String,
+        mark: MarkName,
+    },
+    /// Drop the audio Twilio has buffered (barge-in); outstanding marks come back at once.
+    Clear {
+        #[serde(rename = "streamSid")]
+        stream_sid: String,
+    },
+}
+
+/// The payload of an outbound `media` message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutboundMedia {
+    /// base64 of raw mu-law 8 kHz bytes.
+    pub payload: String,
+}
+
+/// The label of a mark, in both directions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MarkName {
+    pub name: String,
+}
+
+/// A key the caller pressed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Dtmf {
+    pub digit: String,
+}
+
+/// Writes outbound `media` messages for one stream without building an [`Outbound`]: the JSON
+/// around the payload is prepared once, the payload is base64-encoded into the caller's buffer.
+#[derive(Debug, Clone)]
+pub struct MediaWriter {
+    /// `{"event":"media","streamSid":"MZ…","media":{"payload":"`, with the SID JSON-escaped.
+    prefix: String,
+}
+
+impl MediaWriter {
+    /// A writer for the stream `stream_sid` (from the `start` message).
+    pub fn new(stream_sid: &str) -> Self {
+        // Serializing a &str cannot fail; the fallback keeps this path free of unwrap.
+        let sid = serde_json::to_string(stream_sid).unwrap_or_else(|_| "\"\"".to_owned());
+        Self {
+            prefix: format!(r#"{{"event":"media","streamSid":{sid},"media":{{"payload":""#),
+        }
+    }
+
+    /// Appends the message carrying `mulaw` (mu-law 8 kHz bytes) to `out`.
+    pub fn write(&self, mulaw: &[u8], out: &mut String) {
+        out.push_str(&self.prefix);
+        base64::engine::general_purpose::STANDARD.encode_string(mulaw, out);
+        out.push_str("\"}}");
+    }
 }
 
 /// The `start` payload: the call, the format, and our `<Parameter>`s.
@@ -45,11 +119,16 @@ pub struct Start {
     pub custom_parameters: HashMap<String, String>,
 }
 
-/// One audio frame (base64 mu-law 8 kHz).
+/// One audio frame (base64 mu-law 8 kHz, normally 20 ms = 160 bytes).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Media {
     pub payload: String,
+    /// Milliseconds since the stream started (a string on the wire).
     pub timestamp: Option<String>,
+    /// `inbound` or `outbound`.
+    pub track: Option<String>,
+    /// Per-track frame counter from "1" (a string on the wire).
+    pub chunk: Option<String>,
 }
 
 #[cfg(test)]
@@ -81,5 +160,58 @@ mod tests {
             serde_json::from_str::<Inbound>(media).unwrap(),
             Inbound::Media { .. }
         ));
+    }
+
+    #[test]
+    fn mark_dtmf_and_stop_parse_with_their_payloads() {
+        let mark =
+            r#"{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":"r1"}}"#;
+        let Inbound::Mark { mark, .. } = serde_json::from_str(mark).unwrap() else {
+            panic!("not a mark")
+        };
+        assert_eq!(mark.name, "r1");
+        let dtmf = r#"{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"track":"inbound_track","digit":"1"}}"#;
+        let Inbound::Dtmf { dtmf, .. } = serde_json::from_str(dtmf).unwrap() else {
+            panic!("not a dtmf")
+        };
+        assert_eq!(dtmf.digit, "1");
+        let stop = r#"{"event":"stop","sequenceNumber":"5","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"MZ1"}"#;
+        assert!(matches!(
+            serde_json::from_str(stop).unwrap(),
+            Inbound::Stop { .. }
+        ));
+    }
+
+    #[test]
+    fn outbound_messages_serialize_as_twilio_documents_them() {
+        let clear = Outbound::Clear {
+            stream_sid: "MZ1".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&clear).unwrap(),
+            r#"{"event":"clear","streamSid":"MZ1"}"#
+        );
+        let mark = Outbound::Mark {
+            stream_sid: "MZ1".into(),
+            mark: MarkName { name: "r1".into() },
+        };
+        assert_eq!(
+            serde_json::to_string(&mark).unwrap(),
+            r#"{"event":"mark","streamSid":"MZ1","mark":{"name":"r1"}}"#
+        );
+    }
+
+    #[test]
+    fn the_media_writer_writes_what_serde_writes_for_outbound_media() {
+        let sid = "MZ\"odd\\sid";
+        let mut fast = String::new();
+        MediaWriter::new(sid).write(&[0xFF, 0x7F, 0x00], &mut fast);
+        let typed = Outbound::Media {
+            stream_sid: sid.into(),
+            media: OutboundMedia {
+                payload: "/38A".into(),
+            },
+        };
+        assert_eq!(fast, serde_json::to_string(&typed).unwrap());
     }
 }
