@@ -113,10 +113,7 @@ impl Application {
             fallback_public_url: public_fallback.clone(),
         };
         let ports = Ports {
-            auth: Arc::new(AuthService {
-                db: db.clone(),
-                hasher: hasher.clone(),
-            }),
+            auth: Arc::new(AuthService::new(db.clone(), hasher.clone())),
             orders: Arc::new(orders.clone()),
             users: Arc::new(UsersService {
                 db: db.clone(),

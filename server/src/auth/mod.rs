@@ -1,6 +1,7 @@
 //! Authentication: argon2id passwords (hashed off the async runtime), database-backed sessions,
 //! the login lockout, first-admin bootstrap, and the `AuthPort` implementation.
 
+mod argon;
 pub mod lockout;
 pub mod password;
 mod service;

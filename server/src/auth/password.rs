@@ -1,15 +1,16 @@
-//! Password hashing with argon2id. Hashing is CPU-heavy (and takes about 19 MiB per hash), so it
-//! runs in `spawn_blocking` behind a [`Hasher`]: a few permits, taken without waiting, so a flood
+//! Password hashing with argon2id. Hashing is CPU-heavy (and works in 19 MiB of memory), so it
+//! runs in `spawn_blocking` behind a [`Hasher`]: a few slots, taken without waiting, so a flood
 //! of sign-in or setup requests is answered "busy" at once instead of queueing hashes on the
-//! blocking pool. An unknown user is checked against a dummy hash so it costs the same time as a
-//! wrong password.
+//! blocking pool. Each slot hashes in working memory the hasher keeps for it (see `auth::argon`), so
+//! hashing memory stays at slots × 19 MiB. An unknown user is checked against a dummy hash so it
+//! costs the same time as a wrong password.
 
+use super::argon::{InMemory, Memory};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
-use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Shortest password accepted.
@@ -50,6 +51,8 @@ impl From<PasswordError> for app::api::ApiError {
 #[derive(Clone, Debug)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Working memory of the slots not in use: never more sets than permits, made on first need.
+    idle_memory: Arc<Mutex<Vec<Memory>>>,
 }
 
 impl Hasher {
@@ -57,15 +60,25 @@ impl Hasher {
     pub fn new(permits: usize) -> Self {
         Hasher {
             permits: Arc::new(Semaphore::new(permits)),
+            idle_memory: Arc::default(),
         }
     }
 
     /// Takes a hashing slot now, or answers `Busy` without waiting.
     pub fn slot(&self) -> Result<HashSlot, PasswordError> {
-        Arc::clone(&self.permits)
+        let permit = Arc::clone(&self.permits)
             .try_acquire_owned()
-            .map(|permit| HashSlot { _permit: permit })
-            .map_err(|_| PasswordError::Busy)
+            .map_err(|_| PasswordError::Busy)?;
+        let memory = self
+            .idle_memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        Ok(HashSlot {
+            memory,
+            idle_memory: Arc::clone(&self.idle_memory),
+            _permit: permit,
+        })
     }
 
     /// Hashes a password in a slot taken now (see [`HashSlot::hash`]), or `Busy` at once.
@@ -87,39 +100,50 @@ impl Hasher {
 /// so a request that finds the gate full costs nothing more (not even a database query).
 #[derive(Debug)]
 pub struct HashSlot {
-    /// Held, never read: dropping it (when the blocking hash ends) frees the slot.
+    /// This slot's working memory (None until its first hash makes it).
+    memory: Option<Memory>,
+    /// Where the memory goes back when the slot is dropped.
+    idle_memory: Arc<Mutex<Vec<Memory>>>,
+    /// Held, never read: dropped after the memory went back, it frees the slot.
     _permit: OwnedSemaphorePermit,
 }
 
+impl Drop for HashSlot {
+    fn drop(&mut self) {
+        if let Some(memory) = self.memory.take() {
+            self.idle_memory
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(memory);
+        }
+    }
+}
+
 impl HashSlot {
+    fn memory(&mut self) -> &mut Memory {
+        self.memory.get_or_insert_with(Memory::for_default_params)
+    }
+
     /// Hashes a password (argon2id, default parameters, random salt).
-    pub async fn hash(self, password: SecretString) -> Result<String, PasswordError> {
-        tokio::task::spawn_blocking(move || {
-            let _slot = self;
-            hash_blocking(&password)
-        })
-        .await?
+    pub async fn hash(mut self, password: SecretString) -> Result<String, PasswordError> {
+        tokio::task::spawn_blocking(move || hash_blocking(self.memory(), &password)).await?
     }
 
     /// Verifies a password against a stored hash, or against the dummy hash when `stored` is
     /// None, so both paths take the same time. Returns false for None.
     pub async fn verify(
-        self,
+        mut self,
         password: SecretString,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
-        tokio::task::spawn_blocking(move || {
-            let _slot = self;
-            verify_blocking(&password, stored)
-        })
-        .await?
+        tokio::task::spawn_blocking(move || verify_blocking(self.memory(), &password, stored))
+            .await?
     }
 }
 
-/// A hash of a password nobody knows, verified when the user does not exist.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_blocking(&SecretString::from("dummy password for timing")).unwrap_or_default()
-});
+/// A hash of a password nobody knows, verified when the user does not exist (made by the first
+/// such check, in its slot's memory).
+static DUMMY_HASH: OnceLock<String> = OnceLock::new();
 
 /// Checks the password policy; returns the message for the "password" field.
 pub fn check_policy(password: &str) -> Result<(), String> {
@@ -132,19 +156,31 @@ pub fn check_policy(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn hash_blocking(password: &SecretString) -> Result<String, PasswordError> {
+fn hash_blocking(memory: &mut Memory, password: &SecretString) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
+    InMemory::new(memory)
         .hash_password(password.expose_secret().as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
-fn verify_blocking(password: &SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
+fn verify_blocking(
+    memory: &mut Memory,
+    password: &SecretString,
+    stored: Option<String>,
+) -> Result<bool, PasswordError> {
     let known = stored.is_some();
-    let hash_text = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+    let hash_text = match stored {
+        Some(text) => text,
+        None => DUMMY_HASH
+            .get_or_init(|| {
+                let dummy = SecretString::from("dummy password for timing");
+                hash_blocking(memory, &dummy).unwrap_or_default()
+            })
+            .clone(),
+    };
     let parsed = PasswordHash::new(&hash_text).map_err(|e| PasswordError::Hash(e.to_string()))?;
-    let matches = Argon2::default()
+    let matches = InMemory::new(memory)
         .verify_password(password.expose_secret().as_bytes(), &parsed)
         .is_ok();
     Ok(known && matches)
@@ -201,6 +237,25 @@ mod tests {
             1,
             "the permit came back"
         );
+    }
+
+    #[tokio::test]
+    async fn slots_reuse_their_working_memory_instead_of_allocating_per_hash() {
+        let hasher = Hasher::new(2);
+        for _ in 0..3 {
+            hasher
+                .hash(SecretString::from("any password"))
+                .await
+                .unwrap();
+        }
+        let idle = hasher.idle_memory.lock().unwrap().len();
+        assert_eq!(idle, 1, "one set of memory served three hashes in turn");
+        let (first, second) = (hasher.slot().unwrap(), hasher.slot().unwrap());
+        let check = |slot: HashSlot| slot.verify(SecretString::from("x"), None);
+        let (a, b) = tokio::join!(check(first), check(second));
+        assert!(!a.unwrap() && !b.unwrap());
+        let idle = hasher.idle_memory.lock().unwrap().len();
+        assert_eq!(idle, 2, "never more sets than slots");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// Sign-in and setup backed by the database.
@@ -18,6 +20,20 @@ pub struct AuthService {
     pub db: DatabaseConnection,
     /// The server's one argon2 gate, shared with the users service.
     pub hasher: password::Hasher,
+    /// Set once an account is seen: accounts are never deleted, so setup stays closed for good
+    /// and a flood of setup requests is refused without touching the database.
+    pub setup_closed: Arc<AtomicBool>,
+}
+
+impl AuthService {
+    /// The service over `db` and the server's `hasher`.
+    pub fn new(db: DatabaseConnection, hasher: password::Hasher) -> Self {
+        AuthService {
+            db,
+            hasher,
+            setup_closed: Arc::default(),
+        }
+    }
 }
 
 /// Lowercase hex SHA-256, used to store single-use tokens.
@@ -123,7 +139,11 @@ impl AuthService {
 
     /// Whether `token` is the live setup token (not expired) and no account exists yet.
     async fn setup_open(&self, token: &str) -> Result<bool, ApiError> {
+        if self.setup_closed.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
         if repo::users::count(&self.db).await.map_err(db_error)? > 0 {
+            self.setup_closed.store(true, Ordering::Relaxed);
             return Ok(false);
         }
         let cutoff = setup_link_cutoff(Utc::now());
