@@ -76,10 +76,7 @@ pub async fn security_headers(
             HeaderValue::from_static(BASE_POLICY),
         );
     }
-    if policy
-        .public_origin()
-        .is_some_and(|origin| origin.starts_with("https://"))
-    {
+    if policy.public_is_https() {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),

@@ -39,6 +39,15 @@ impl OriginPolicy {
         public_origin(self.settings.current().get(SettingKey::PublicBaseUrl))
     }
 
+    /// Whether the configured public URL is https (the setting is stored normalised, scheme
+    /// lower-cased), read without parsing it: the headers layer asks on every response.
+    pub fn public_is_https(&self) -> bool {
+        self.settings
+            .current()
+            .get(SettingKey::PublicBaseUrl)
+            .starts_with("https://")
+    }
+
     /// [`allowed`] with this server's public origin and port.
     pub fn allows(
         &self,
