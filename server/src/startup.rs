@@ -104,10 +104,20 @@ impl Application {
             writer: status_writer.clone(),
         };
         reconciler.clone().spawn();
+        let live = crate::calls::live::LiveBridges::default();
+        let agents = crate::calls::agent::AgentDeps {
+            db: db.clone(),
+            hub: hub.clone(),
+            settings: settings_handle.clone(),
+            http: http.clone(),
+            urls: config.external_urls.clone(),
+            live: live.clone(),
+        };
         let calls = CallsService {
             db: db.clone(),
             settings: settings_handle.clone(),
             hub: hub.clone(),
+            live,
             http,
             twilio_api_base: config.external_urls.twilio_api_base.clone(),
             fallback_public_url: public_fallback.clone(),
@@ -135,6 +145,7 @@ impl Application {
             status_writer,
             media_tokens: MediaTokenKey::derive(&config.secret_key),
             pending_streams: Default::default(),
+            agents,
         };
         let layers = LayerConfig {
             store,

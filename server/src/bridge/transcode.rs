@@ -106,6 +106,8 @@ pub struct Transcoder {
     audio: Vec<u8>,
     /// base64 being written (see `encode_into`).
     chars: Vec<u8>,
+    /// See [`Transcoder::caller_level`].
+    level: u8,
 }
 
 #[derive(Debug)]
@@ -162,7 +164,23 @@ impl Transcoder {
             skeleton: String::new(),
             audio: Vec::new(),
             chars: Vec::new(),
+            level: 0,
         })
+    }
+
+    /// Forgets audio held back for the next frame (the agent's side; barge-in: what was not
+    /// sent yet must not be played after the interruption). Nothing to forget caller-side.
+    pub fn clear(&mut self) {
+        if let Path::Agent { downlink, .. } = &mut self.path {
+            downlink.clear();
+        }
+    }
+
+    /// The loudest sample of the last caller frame pushed, as the magnitude of its mu-law code
+    /// (0 silence .. 127 full scale); 0 on the agent's side. G.711 codes are logarithmic, so
+    /// this reads a level without decoding: 48 is about -36 dBFS, a quiet voice.
+    pub fn caller_level(&self) -> u8 {
+        self.level
     }
 
     /// Converts one incoming message and appends what to send now to `out`.
@@ -175,6 +193,8 @@ impl Transcoder {
                 };
                 let len = decode_at(payload.as_bytes(), &mut self.audio, 0)?;
                 let mulaw = &self.audio[..len];
+                // mu-law stores the inverted magnitude in the low 7 bits.
+                self.level = mulaw.iter().map(|code| !code & 0x7F).max().unwrap_or(0);
                 let (prefix, suffix) = match to {
                     Direction::TwilioToGemini => GEMINI_INPUT,
                     _ => OPENAI_APPEND,

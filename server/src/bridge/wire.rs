@@ -32,12 +32,14 @@ pub(super) enum OpenAiServer {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct GeminiServer {
+    #[serde(alias = "server_content")]
     server_content: Option<ServerContent>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ServerContent {
+    #[serde(alias = "model_turn")]
     model_turn: Option<ModelTurn>,
 }
 
@@ -50,12 +52,14 @@ struct ModelTurn {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Part {
+    #[serde(alias = "inline_data")]
     inline_data: Option<InlineData>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct InlineData {
+    #[serde(alias = "mime_type")]
     mime_type: String,
     data: String,
 }

@@ -3,6 +3,9 @@
 //! plain words, enforces the simultaneous-call limit, and publishes every change to the hub), the
 //! single status `writer`, and the `reconciler` that settles calls whose callbacks were lost.
 
+pub mod agent;
+pub mod journal;
+pub mod live;
 pub mod media_token;
 pub mod reconciler;
 mod service;

@@ -22,6 +22,8 @@ pub struct CallsService {
     pub db: DatabaseConnection,
     pub settings: SettingsHandle,
     pub hub: Hub,
+    /// The bridges running here: Hang up ends them too.
+    pub live: super::live::LiveBridges,
     pub http: reqwest::Client,
     pub twilio_api_base: String,
     /// Used when no public base URL setting exists (the server's own address).
@@ -63,7 +65,7 @@ fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
 }
 
 /// A Twilio client with the credentials of these settings.
-pub(super) fn twilio_client(
+pub(crate) fn twilio_client(
     http: &reqwest::Client,
     api_base: &str,
     settings: &EffectiveSettings,
@@ -257,6 +259,9 @@ impl CallsPort for CallsService {
             .map_err(db_error)?
             .ok_or(ApiError::NotFound)?;
         let status: CallStatus = call.status.parse().unwrap_or(CallStatus::Failed);
+        if self.live.end(id) {
+            tracing::info!(call_id, "hang-up: the audio bridge is ending");
+        }
         let Some(sid) = call.call_sid.clone().filter(|_| !status.is_final()) else {
             return Ok(call.into());
         };

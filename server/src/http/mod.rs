@@ -39,6 +39,8 @@ pub struct AppState {
     pub media_tokens: crate::calls::media_token::MediaTokenKey,
     /// The slots of Media Streams sockets awaiting their token check (see `webhooks::media`).
     pub pending_streams: crate::webhooks::PendingStreams,
+    /// What each call's agent needs (see `calls::agent`).
+    pub agents: crate::calls::agent::AgentDeps,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

@@ -3,6 +3,7 @@
 
 mod csv_import;
 pub mod demo;
+pub mod facts;
 mod service;
 mod validate;
 

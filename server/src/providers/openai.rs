@@ -115,22 +115,29 @@ impl Wire for OpenAiWire {
                 json!({"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": audio_end_ms}),
             ],
             ProviderCommand::ToolResult {
-                call_id, output, ..
-            } => vec![
-                json!({"type": "conversation.item.create", "item": {"type": "function_call_output", "call_id": call_id, "output": output.to_string()}}),
-                json!({"type": "response.create"}),
-            ],
+                call_id,
+                output,
+                respond,
+                ..
+            } => {
+                let item = json!({"type": "conversation.item.create", "item": {"type": "function_call_output", "call_id": call_id, "output": output.to_string()}});
+                if respond {
+                    vec![item, json!({"type": "response.create"})]
+                } else {
+                    vec![item]
+                }
+            }
             ProviderCommand::Greet => vec![
                 json!({"type": "response.create", "response": {"instructions": self.script.greeting_prompt()}}),
             ],
-            ProviderCommand::Close => Vec::new(),
+            ProviderCommand::Encoded(_) | ProviderCommand::Close => Vec::new(),
         }
     }
 
     fn decode(&mut self, text: &str) -> Decoded {
         match serde_json::from_str::<ServerEvent>(text) {
             Ok(event) => Decoded {
-                events: events(event),
+                events: events(event, text),
                 reconnect: false,
             },
             Err(e) => {
@@ -148,7 +155,9 @@ enum ServerEvent {
     #[serde(rename = "response.output_audio.delta")]
     AudioDelta {
         item_id: Option<String>,
-        delta: String,
+        /// Required, but not read here: the bridge's transcoder decodes it from the text.
+        #[allow(dead_code)]
+        delta: serde::de::IgnoredAny,
     },
     #[serde(rename = "input_audio_buffer.speech_started")]
     SpeechStarted,
@@ -199,7 +208,8 @@ struct ErrorBody {
     message: String,
 }
 
-fn events(event: ServerEvent) -> Vec<ProviderEvent> {
+/// The events of `event`, parsed from `text`.
+fn events(event: ServerEvent, text: &str) -> Vec<ProviderEvent> {
     let transcript = |speaker, text: String, done: bool| {
         if done {
             ProviderEvent::TranscriptDone { speaker, text }
@@ -208,13 +218,10 @@ fn events(event: ServerEvent) -> Vec<ProviderEvent> {
         }
     };
     match event {
-        ServerEvent::AudioDelta { item_id, delta } => match BASE64.decode(delta) {
-            Ok(audio) => vec![ProviderEvent::AudioDelta { item_id, audio }],
-            Err(e) => {
-                tracing::warn!(error = %e, "skipping OpenAI audio that is not base64");
-                Vec::new()
-            }
-        },
+        ServerEvent::AudioDelta { item_id, .. } => vec![ProviderEvent::Audio {
+            item_id,
+            message: text.to_owned(),
+        }],
         ServerEvent::SpeechStarted => vec![ProviderEvent::SpeechStarted],
         ServerEvent::AgentDelta { delta } => vec![transcript(Speaker::Agent, delta, false)],
         ServerEvent::AgentDone { transcript: text } => vec![transcript(Speaker::Agent, text, true)],
@@ -281,15 +288,13 @@ mod tests {
     }
 
     #[test]
-    fn audio_deltas_are_decoded_with_their_item() {
-        let events = decode(
-            r#"{"type":"response.output_audio.delta","event_id":"e1","response_id":"r1","item_id":"item_1","output_index":0,"content_index":0,"delta":"AAH/"}"#,
-        );
+    fn audio_deltas_keep_their_message_and_item() {
+        let text = r#"{"type":"response.output_audio.delta","event_id":"e1","response_id":"r1","item_id":"item_1","output_index":0,"content_index":0,"delta":"AAH/"}"#;
         assert_eq!(
-            events,
-            [ProviderEvent::AudioDelta {
+            decode(text),
+            [ProviderEvent::Audio {
                 item_id: Some("item_1".into()),
-                audio: vec![0, 1, 255]
+                message: text.into()
             }]
         );
     }
@@ -364,14 +369,18 @@ mod tests {
 
     #[test]
     fn tool_results_are_an_output_item_then_a_new_response() {
-        let messages = wire().encode(ProviderCommand::ToolResult {
+        let result = |respond| ProviderCommand::ToolResult {
             call_id: "c1".into(),
-            name: "end_call".into(),
+            name: "add_delivery_note".into(),
             output: json!({"ok": true}),
-        });
+            respond,
+        };
+        let messages = wire().encode(result(true));
         assert_eq!(messages[0]["item"]["type"], "function_call_output");
         assert_eq!(messages[0]["item"]["call_id"], "c1");
         assert_eq!(messages[0]["item"]["output"], r#"{"ok":true}"#);
         assert_eq!(messages[1], json!({"type": "response.create"}));
+        // After end_call's result the agent has said goodbye: no new response.
+        assert_eq!(wire().encode(result(false)).len(), 1);
     }
 }

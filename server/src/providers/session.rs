@@ -5,6 +5,7 @@
 
 use super::handshake::{HandshakeError, Socket};
 use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -59,11 +60,12 @@ pub enum ProviderFailure {
 /// What the provider says, normalized.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderEvent {
-    /// Agent audio in the session's output format. `item_id` names the OpenAI item (for
-    /// truncation); Gemini has none.
-    AudioDelta {
+    /// Agent audio in the session's output format, left in the provider's `message` that
+    /// carries it: the bridge's transcoder (`bridge::Transcoder`) reads the base64 straight from
+    /// the text, once. `item_id` names the OpenAI item (for truncation); Gemini has none.
+    Audio {
         item_id: Option<String>,
-        audio: Vec<u8>,
+        message: String,
     },
     /// The caller started speaking (OpenAI): stop playback and truncate the agent's item.
     SpeechStarted,
@@ -99,6 +101,9 @@ pub enum ProviderEvent {
 pub enum ProviderCommand {
     /// Caller audio in the session's input format.
     Audio(Vec<u8>),
+    /// A message already in the provider's wire format (the bridge's transcoder writes the
+    /// caller's audio messages itself): sent as it is.
+    Encoded(String),
     /// The caller heard only `audio_end_ms` of `item_id` (OpenAI; ignored by Gemini).
     Truncate { item_id: String, audio_end_ms: u32 },
     /// A tool's answer (or its error, as JSON for the model to read).
@@ -106,6 +111,9 @@ pub enum ProviderCommand {
         call_id: String,
         name: String,
         output: serde_json::Value,
+        /// Ask for a new response after it (OpenAI; Gemini always goes on by itself). False for
+        /// `end_call`: the goodbye has been said.
+        respond: bool,
     },
     /// Make the agent speak first: the greeting.
     Greet,
@@ -175,12 +183,29 @@ impl ProviderSession {
         }
     }
 
+    /// A session whose other end is plain channels instead of a provider socket: the bridge's
+    /// tests drive it, and an agent that runs in-process could too. Nothing to abort on drop.
+    pub fn from_channels(
+        commands: mpsc::Sender<ProviderCommand>,
+        events: mpsc::Receiver<ProviderEvent>,
+        input: AudioFormat,
+        output: AudioFormat,
+    ) -> Self {
+        ProviderSession {
+            commands,
+            events,
+            input,
+            output,
+            task: None,
+        }
+    }
+
     /// The format [`send_audio`](Self::send_audio) expects.
     pub fn input_format(&self) -> AudioFormat {
         self.input
     }
 
-    /// The format of [`ProviderEvent::AudioDelta`].
+    /// The format of [`ProviderEvent::Audio`].
     pub fn output_format(&self) -> AudioFormat {
         self.output
     }
@@ -198,6 +223,11 @@ impl ProviderSession {
         self.send(ProviderCommand::Audio(audio)).await
     }
 
+    /// A message already in the provider's wire format (see [`ProviderCommand::Encoded`]).
+    pub async fn send_encoded(&self, message: String) -> Result<(), ProviderFailure> {
+        self.send(ProviderCommand::Encoded(message)).await
+    }
+
     /// Makes the agent say the greeting.
     pub async fn greet(&self) -> Result<(), ProviderFailure> {
         self.send(ProviderCommand::Greet).await
@@ -213,18 +243,21 @@ impl ProviderSession {
         .await
     }
 
-    /// Answers the tool call `call_id` of tool `name`.
+    /// Answers the tool call `call_id` of tool `name`; `respond`: see
+    /// [`ProviderCommand::ToolResult`].
     pub async fn send_tool_result(
         &self,
         call_id: &str,
         name: &str,
         output: serde_json::Value,
+        respond: bool,
     ) -> Result<(), ProviderFailure> {
         let (call_id, name) = (call_id.to_owned(), name.to_owned());
         self.send(ProviderCommand::ToolResult {
             call_id,
             name,
             output,
+            respond,
         })
         .await
     }
@@ -299,10 +332,13 @@ async fn run<W: Wire>(
                 let Some(command) = command.filter(|c| *c != ProviderCommand::Close) else {
                     break None;
                 };
+                let texts: Vec<String> = match command {
+                    ProviderCommand::Encoded(text) => vec![text],
+                    command => wire.encode(command).iter().map(Value::to_string).collect(),
+                };
                 let mut lost = None;
-                for message in wire.encode(command) {
-                    let text = Message::Text(message.to_string().into());
-                    if let Err(e) = socket.send(text).await {
+                for text in texts {
+                    if let Err(e) = socket.send(Message::Text(text.into())).await {
                         lost = Some(e.to_string());
                         break;
                     }

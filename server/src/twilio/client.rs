@@ -246,6 +246,16 @@ impl TwilioClient {
         found(ended).map(|call| call.is_some())
     }
 
+    /// Replaces what a live call does with `twiml` (`POST .../Calls/{CallSid}.json`, `Twiml=`):
+    /// the bridge's apology (`<Say>` then `<Hangup/>`). False when the call is already gone.
+    pub async fn update_twiml(&self, call_sid: &str, twiml: &str) -> Result<bool, TwilioError> {
+        let url = self.account_url(&format!("/Calls/{call_sid}.json"));
+        let updated = self
+            .post_form::<CallResource>(&url, &[("Twiml", twiml.to_owned())])
+            .await;
+        found(updated).map(|call| call.is_some())
+    }
+
     /// `GET .../Calls/{CallSid}.json`: the call as Twilio knows it; None when Twilio has no such
     /// call (404).
     pub async fn fetch_call(&self, call_sid: &str) -> Result<Option<CallResource>, TwilioError> {

@@ -9,13 +9,14 @@
 //! After upgrading: Twilio strips query strings from Stream URLs, so the stream is authenticated
 //! on its `start` message, whose `customParameters` must carry the call id and the call's token
 //! (see `calls::media_token`: unused, fresh, the call not over) and whose `callSid` must be the
-//! call's; otherwise the socket is closed with 1008 (policy). The audio bridge is the next issue;
-//! for now an accepted stream is read until `stop` (then closed with 1000), malformed frames
-//! logged and skipped; [`IDLE_TIMEOUT`] without any frame after `start` ends it too (1001,
-//! logged).
+//! call's; otherwise the socket is closed with 1008 (policy). Nothing reaches an AI provider
+//! before that. An accepted stream is handed to the call's agent (`calls::agent`), which bridges
+//! it until `stop`, a closed socket, [`IDLE_TIMEOUT`] of silence, the agent's goodbye, the
+//! maximum length or a hang-up; the socket is then closed with 1000.
 
 use super::order_row;
 use super::verify::VerifiedUpgrade;
+use crate::calls::agent::{self, CallStream, IDLE_TIMEOUT};
 use crate::calls::media_token::{Refusal, TokenState};
 use crate::db::repo;
 use crate::http::AppState;
@@ -26,7 +27,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use futures_util::{Stream, StreamExt};
+use futures_util::{SinkExt, Stream, StreamExt};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,8 +45,6 @@ pub const MAX_FRAME: usize = MAX_MESSAGE;
 pub const MAX_UNAUTHENTICATED: usize = 16;
 /// How long Twilio has to send `start` after connecting.
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a started stream may go without any frame: Twilio sends media every 20 ms.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The slots of sockets not yet authenticated (see [`MAX_UNAUTHENTICATED`]).
 #[derive(Clone)]
@@ -82,8 +81,6 @@ pub async fn media(
 /// How reading a stream ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum StreamEnd {
-    /// Twilio sent `stop`.
-    Stopped,
     /// The socket was closed.
     Closed,
     /// No frame before the timer fired.
@@ -138,43 +135,55 @@ where
     }
 }
 
-/// Reads until `start`; `timer` makes the deadline for each message.
+/// Reads until `start` (its stream SID and payload); `timer` makes the deadline for each message.
 async fn wait_for_start<S, E, F>(
     frames: &mut S,
     mut timer: impl FnMut() -> F,
-) -> Result<Start, StreamEnd>
+) -> Result<(String, Start), StreamEnd>
 where
     S: Stream<Item = Result<Message, E>> + Unpin,
     E: std::error::Error + 'static,
     F: Future<Output = ()>,
 {
     loop {
-        if let Inbound::Start { start, .. } = next_message(frames, timer()).await? {
-            return Ok(start);
+        if let Inbound::Start { stream_sid, start } = next_message(frames, timer()).await? {
+            return Ok((stream_sid, start));
         }
     }
 }
 
-/// Reads a started stream until it ends; `idle` restarts for every message.
-async fn follow<S, E, F>(frames: &mut S, mut idle: impl FnMut() -> F) -> StreamEnd
+/// The texts of a started stream, ending when it closes or breaks (logged).
+fn texts<S>(frames: S) -> impl futures_util::Stream<Item = String> + Unpin
 where
-    S: Stream<Item = Result<Message, E>> + Unpin,
-    E: std::error::Error + 'static,
-    F: Future<Output = ()>,
+    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    loop {
-        match next_message(frames, idle()).await {
-            Ok(Inbound::Stop { .. }) => return StreamEnd::Stopped,
-            Ok(_) => {}
-            Err(end) => return end,
-        }
-    }
+    let open = |frame: &Result<Message, axum::Error>| {
+        let open = match frame {
+            Ok(Message::Close(_)) => false,
+            Ok(_) => true,
+            Err(error) if is_too_large(error) => {
+                tracing::warn!("media stream ended: a message over {MAX_MESSAGE} bytes");
+                false
+            }
+            Err(error) => {
+                tracing::info!(%error, "media stream ended: read error");
+                false
+            }
+        };
+        std::future::ready(open)
+    };
+    let text = |frame: Result<Message, axum::Error>| {
+        std::future::ready(match frame {
+            Ok(Message::Text(text)) => Some(text.as_str().to_owned()),
+            _ => None,
+        })
+    };
+    Box::pin(frames.take_while(open).filter_map(text))
 }
 
 /// Ends the socket as `end` calls for: a close frame with a code and reason when we end it.
 async fn close(mut socket: WebSocket, end: &StreamEnd) {
     let (code, reason) = match end {
-        StreamEnd::Stopped => (close_code::NORMAL, "stream ended".to_owned()),
         StreamEnd::Idle => (
             close_code::AWAY,
             format!("no frame for {} s", IDLE_TIMEOUT.as_secs()),
@@ -229,17 +238,18 @@ async fn authenticate(state: &AppState, order_id: i32, start: &Start) -> Result<
 
 async fn run(mut socket: WebSocket, state: AppState, order_id: i32, slot: OwnedSemaphorePermit) {
     let deadline = tokio::time::Instant::now() + START_TIMEOUT;
-    let start = match wait_for_start(&mut socket, || tokio::time::sleep_until(deadline)).await {
-        Ok(start) => start,
-        Err(end) => {
-            tracing::warn!(?end, "media stream refused: no start message");
-            let end = match end {
-                StreamEnd::Idle => StreamEnd::Refused("no start message".into()),
-                other => other,
-            };
-            return close(socket, &end).await;
-        }
-    };
+    let (stream_sid, start) =
+        match wait_for_start(&mut socket, || tokio::time::sleep_until(deadline)).await {
+            Ok(started) => started,
+            Err(end) => {
+                tracing::warn!(?end, "media stream refused: no start message");
+                let end = match end {
+                    StreamEnd::Idle => StreamEnd::Refused("no start message".into()),
+                    other => other,
+                };
+                return close(socket, &end).await;
+            }
+        };
     let call_id = match authenticate(&state, order_id, &start).await {
         Ok(call_id) => call_id,
         Err(reason) => {
@@ -249,24 +259,27 @@ async fn run(mut socket: WebSocket, state: AppState, order_id: i32, slot: OwnedS
     };
     drop(slot);
     tracing::info!(call_id, call_sid = %start.call_sid, "media stream connected");
-    let end = follow(&mut socket, || tokio::time::sleep(IDLE_TIMEOUT)).await;
-    match &end {
-        StreamEnd::Stopped | StreamEnd::Closed => {
-            tracing::info!(call_id, ?end, "media stream ended")
-        }
-        _ => tracing::warn!(call_id, ?end, "media stream ended abnormally"),
-    }
-    close(socket, &end).await;
+    let stream = CallStream {
+        call_id,
+        order_id,
+        stream_sid,
+        call_sid: start.call_sid,
+    };
+    let (mut sink, frames) = socket.split();
+    let outgoing = (&mut sink)
+        .with(|text: String| std::future::ready(Ok::<_, axum::Error>(Message::Text(text.into()))));
+    agent::serve(&state.agents, &stream, texts(frames), Box::pin(outgoing)).await;
+    let frame = CloseFrame {
+        code: close_code::NORMAL,
+        reason: "stream ended".into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use futures_util::stream;
-    use std::cell::Cell;
-
-    const MEDIA: &str = r#"{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"//8="},"streamSid":"MZ1"}"#;
-    const STOP: &str = r#"{"event":"stop","sequenceNumber":"4","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"MZ1"}"#;
 
     /// Frames, then silence for ever.
     fn frames(texts: &[&str]) -> impl Stream<Item = Result<Message, std::io::Error>> + Unpin {
@@ -278,49 +291,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_stream_is_read_until_stop_skipping_malformed_frames() {
-        let mut frames = frames(&[MEDIA, "not json", r#"{"event":"new"}"#, MEDIA, STOP]);
-        let end = follow(&mut frames, std::future::pending).await;
-        assert_eq!(end, StreamEnd::Stopped);
-    }
-
-    #[tokio::test]
-    async fn a_silent_stream_ends_idle_and_every_frame_restarts_the_clock() {
-        // The timer fires at once, but a frame waiting wins: each message gets a fresh timer.
-        let timers = Cell::new(0);
-        let mut frames = frames(&[MEDIA, MEDIA]);
-        let end = follow(&mut frames, || {
-            timers.set(timers.get() + 1);
-            std::future::ready(())
-        })
-        .await;
-        assert_eq!(end, StreamEnd::Idle);
-        assert_eq!(timers.get(), 3, "two frames, then the silence");
-    }
-
-    #[tokio::test]
     async fn the_start_is_awaited_past_connected_until_the_deadline() {
         let connected = r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#;
         let start = r#"{"event":"start","sequenceNumber":"1","start":{"callSid":"CA1","customParameters":{"callId":"7"}},"streamSid":"MZ1"}"#;
         let mut started = frames(&[connected, start]);
         let got = wait_for_start(&mut started, std::future::pending).await;
-        assert_eq!(got.map(|s| s.call_sid), Ok("CA1".to_owned()));
+        assert_eq!(
+            got.map(|(sid, s)| (sid, s.call_sid)),
+            Ok(("MZ1".to_owned(), "CA1".to_owned()))
+        );
         let mut silent = frames(&[connected]);
         let got = wait_for_start(&mut silent, || std::future::ready(())).await;
-        assert_eq!(got.map(|s| s.call_sid), Err(StreamEnd::Idle));
-    }
-
-    #[tokio::test]
-    async fn a_closed_socket_ends_the_stream() {
-        let mut closed = stream::iter(Vec::<Result<Message, std::io::Error>>::new());
-        assert_eq!(
-            follow(&mut closed, std::future::pending).await,
-            StreamEnd::Closed
-        );
-        let mut broken = stream::iter(vec![Err(std::io::Error::other("reset"))]);
-        assert_eq!(
-            follow(&mut broken, std::future::pending).await,
-            StreamEnd::Broken("reset".into())
-        );
+        assert_eq!(got.map(|(_, s)| s.call_sid), Err(StreamEnd::Idle));
     }
 }

@@ -50,9 +50,11 @@ pub(super) struct Part {
     pub(super) inline_data: Option<Blob>,
 }
 
+/// Inline data: audio, which the bridge's transcoder decodes from the message text itself.
 #[derive(Debug, Deserialize)]
 pub(super) struct Blob {
-    pub(super) data: String,
+    #[allow(dead_code)]
+    pub(super) data: serde::de::IgnoredAny,
 }
 
 #[derive(Debug, Default, Deserialize)]

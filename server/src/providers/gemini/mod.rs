@@ -134,7 +134,8 @@ impl GeminiWire {
         }
     }
 
-    fn server_content(&mut self, content: ServerContent, out: &mut Vec<ProviderEvent>) {
+    /// The events of `content`, part of the message `text`.
+    fn server_content(&mut self, content: ServerContent, text: &str, out: &mut Vec<ProviderEvent>) {
         if let Some(piece) = content.input_transcription {
             self.transcription(Speaker::Caller, piece, out);
         }
@@ -145,14 +146,11 @@ impl GeminiWire {
             .model_turn
             .map(|turn| turn.parts)
             .unwrap_or_default();
-        for data in parts.into_iter().filter_map(|part| part.inline_data) {
-            match BASE64.decode(data.data) {
-                Ok(audio) => out.push(ProviderEvent::AudioDelta {
-                    item_id: None,
-                    audio,
-                }),
-                Err(e) => tracing::warn!(error = %e, "skipping Gemini audio that is not base64"),
-            }
+        if parts.iter().any(|part| part.inline_data.is_some()) {
+            out.push(ProviderEvent::Audio {
+                item_id: None,
+                message: text.to_owned(),
+            });
         }
         if content.interrupted {
             out.push(ProviderEvent::Interrupted);
@@ -203,6 +201,7 @@ impl Wire for GeminiWire {
                 call_id,
                 name,
                 output,
+                ..
             } => {
                 let response = match output {
                     Value::Object(_) => output,
@@ -217,7 +216,9 @@ impl Wire for GeminiWire {
                 "turnComplete": true,
             }})],
             // Gemini drops the unheard audio itself when it reports `interrupted`.
-            ProviderCommand::Truncate { .. } | ProviderCommand::Close => Vec::new(),
+            ProviderCommand::Truncate { .. }
+            | ProviderCommand::Encoded(_)
+            | ProviderCommand::Close => Vec::new(),
         }
     }
 
@@ -231,7 +232,7 @@ impl Wire for GeminiWire {
         };
         let mut events = Vec::new();
         if let Some(content) = message.server_content {
-            self.server_content(content, &mut events);
+            self.server_content(content, text, &mut events);
         }
         for call in message
             .tool_call
@@ -298,18 +299,16 @@ mod tests {
     #[test]
     fn every_part_of_a_model_turn_is_audio_then_interruption_and_turn_end() {
         let mut wire = wire();
-        let decoded = wire.decode(
-            r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AAE="}},{"text":"hm"},{"inlineData":{"mimeType":"audio/pcm","data":"Ag=="}}]},"interrupted":true,"turnComplete":true}}"#,
-        );
-        let audio = |bytes: &[u8]| ProviderEvent::AudioDelta {
+        let text = r#"{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"AAE="}},{"text":"hm"},{"inlineData":{"mimeType":"audio/pcm","data":"Ag=="}}]},"interrupted":true,"turnComplete":true}}"#;
+        let decoded = wire.decode(text);
+        let audio = ProviderEvent::Audio {
             item_id: None,
-            audio: bytes.to_vec(),
+            message: text.into(),
         };
         assert_eq!(
             decoded.events,
             [
-                audio(&[0, 1]),
-                audio(&[2]),
+                audio,
                 ProviderEvent::Interrupted,
                 ProviderEvent::ResponseDone
             ]
@@ -363,6 +362,7 @@ mod tests {
             call_id: "fc1".into(),
             name: "end_call".into(),
             output: json!("ok"),
+            respond: false,
         });
         assert_eq!(
             reply,
@@ -404,14 +404,15 @@ mod tests {
 
     #[test]
     fn snake_case_spellings_are_accepted_too() {
-        let decoded = wire().decode(
-            r#"{"server_content":{"model_turn":{"parts":[{"inline_data":{"mime_type":"audio/pcm","data":"AQ=="}}]},"turn_complete":true}}"#,
-        );
-        let audio = ProviderEvent::AudioDelta {
+        let text = r#"{"server_content":{"model_turn":{"parts":[{"inline_data":{"mime_type":"audio/pcm","data":"AQ=="}}]},"turn_complete":true}}"#;
+        let audio = ProviderEvent::Audio {
             item_id: None,
-            audio: vec![1],
+            message: text.into(),
         };
-        assert_eq!(decoded.events, [audio, ProviderEvent::ResponseDone]);
+        assert_eq!(
+            wire().decode(text).events,
+            [audio, ProviderEvent::ResponseDone]
+        );
     }
 
     #[test]
