@@ -1,7 +1,7 @@
 //! The voice webhook's token and the Media Streams endpoint: one token per call (a replayed
 //! webhook answers the same one), used once, only by the call's own stream while the call is live.
 
-use super::{call_app, callback, create_order, place, status_params, CallApp};
+use super::{call_app, callback, create_order, place_with, status_params, CallApp};
 use crate::fakes;
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::EntityTrait;
@@ -13,15 +13,24 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// A placed call: its order, id and SID.
-struct Placed {
-    order_id: i64,
-    call_id: i64,
-    sid: String,
+pub(super) struct Placed {
+    pub(super) order_id: i64,
+    pub(super) call_id: i64,
+    pub(super) sid: String,
 }
 
-async fn placed(c: &CallApp, number: &str) -> Placed {
+pub(super) async fn placed(c: &CallApp, number: &str) -> Placed {
+    placed_with(c, number, "openai").await
+}
+
+/// A call placed for a new order `number`, with the agent of `provider`.
+pub(super) async fn placed_with(c: &CallApp, number: &str, provider: &str) -> Placed {
     let order_id = create_order(&c.app, number, "06 12 34 56 78").await;
-    let call: Value = place(c, order_id).await.json().await.unwrap();
+    let call: Value = place_with(c, order_id, provider)
+        .await
+        .json()
+        .await
+        .unwrap();
     let call_id = call["id"].as_i64().unwrap();
     let row = calls::Entity::find_by_id(call_id as i32)
         .one(&c.app.db)
@@ -59,14 +68,14 @@ async fn voice_response(c: &CallApp, call: &Placed) -> reqwest::Response {
 }
 
 /// The voice webhook's TwiML.
-async fn voice(c: &CallApp, call: &Placed) -> String {
+pub(super) async fn voice(c: &CallApp, call: &Placed) -> String {
     let response = voice_response(c, call).await;
     assert_eq!(response.status(), 200);
     response.text().await.unwrap()
 }
 
 /// The value of a `<Parameter>` in TwiML.
-fn parameter(twiml: &str, name: &str) -> String {
+pub(super) fn parameter(twiml: &str, name: &str) -> String {
     twiml
         .split(&format!(r#"name="{name}" value=""#))
         .nth(1)
@@ -78,17 +87,17 @@ fn parameter(twiml: &str, name: &str) -> String {
 }
 
 /// The `start` message Twilio sends, with our parameters.
-fn start(call_sid: &str, call_id: &str, token: &str) -> String {
+pub(super) fn start(call_sid: &str, call_id: &str, token: &str) -> String {
     format!(
         r#"{{"event":"start","sequenceNumber":"1","start":{{"accountSid":"{}","streamSid":"MZ1","callSid":"{call_sid}","tracks":["inbound"],"mediaFormat":{{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"customParameters":{{"callId":"{call_id}","token":"{token}"}}}},"streamSid":"MZ1"}}"#,
         fakes::ACCOUNT_SID
     )
 }
 
-type Socket =
+pub(super) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn stream_url(c: &CallApp, order_id: i64) -> String {
+pub(super) fn stream_url(c: &CallApp, order_id: i64) -> String {
     format!(
         "{}/api/v1/orders/{order_id}/twilio-media",
         c.app.address.replace("http://", "ws://")
@@ -96,7 +105,10 @@ fn stream_url(c: &CallApp, order_id: i64) -> String {
 }
 
 /// The upgrade request to `url` with this signature.
-fn upgrade_signed(url: &str, signature: &str) -> tungstenite::handshake::client::Request {
+pub(super) fn upgrade_signed(
+    url: &str,
+    signature: &str,
+) -> tungstenite::handshake::client::Request {
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -105,13 +117,13 @@ fn upgrade_signed(url: &str, signature: &str) -> tungstenite::handshake::client:
 }
 
 /// The upgrade request Twilio sends: signed over the ws URL, no parameters.
-fn upgrade(c: &CallApp, order_id: i64) -> tungstenite::handshake::client::Request {
+pub(super) fn upgrade(c: &CallApp, order_id: i64) -> tungstenite::handshake::client::Request {
     let url = stream_url(c, order_id);
     upgrade_signed(&url, &signature::sign(fakes::AUTH_TOKEN, &url, &[]))
 }
 
 /// Opens the media socket as Twilio does.
-async fn open_stream(c: &CallApp, order_id: i64) -> Socket {
+pub(super) async fn open_stream(c: &CallApp, order_id: i64) -> Socket {
     tokio_tungstenite::connect_async(upgrade(c, order_id))
         .await
         .expect("media socket")
@@ -119,7 +131,7 @@ async fn open_stream(c: &CallApp, order_id: i64) -> Socket {
 }
 
 /// The close code the server ends the socket with (None: no close frame).
-async fn close_code(socket: &mut Socket) -> Option<u16> {
+pub(super) async fn close_code(socket: &mut Socket) -> Option<u16> {
     loop {
         let next = tokio::time::timeout(Duration::from_secs(5), socket.next())
             .await

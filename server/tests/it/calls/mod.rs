@@ -2,6 +2,7 @@
 //! callbacks in and out of order, the live WebSocket events, the voice webhook's TwiML, the media
 //! endpoint's single-use token, refusals and limits.
 
+mod bridge;
 mod limits;
 mod matching;
 mod media;
@@ -36,9 +37,17 @@ pub(crate) async fn save(app: &TestApp, key: &str, value: &str) {
 }
 
 pub(crate) async fn call_app() -> CallApp {
+    call_app_with(|_| {}).await
+}
+
+/// A server configured for calls against the fake Twilio, after `adjust` (e.g. provider URLs).
+pub(crate) async fn call_app_with(adjust: impl FnOnce(&mut server::config::Config)) -> CallApp {
     let (base, fake) = fakes::twilio().await;
-    let app =
-        spawn_app_configured(true, |config| config.external_urls.twilio_api_base = base).await;
+    let app = spawn_app_configured(true, |config| {
+        config.external_urls.twilio_api_base = base;
+        adjust(config);
+    })
+    .await;
     let login = app
         .login_with(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD)
         .await;
@@ -145,6 +154,10 @@ fn status_params<'a>(sid: &'a str, status: &'a str, sequence: &'a str) -> Vec<(&
 }
 
 async fn place(c: &CallApp, order_id: i64) -> reqwest::Response {
+    place_with(c, order_id, "openai").await
+}
+
+async fn place_with(c: &CallApp, order_id: i64, provider: &str) -> reqwest::Response {
     let id = order_id.to_string();
     c.app
         .call(
@@ -152,7 +165,7 @@ async fn place(c: &CallApp, order_id: i64) -> reqwest::Response {
             &[
                 ("order_id", &id),
                 ("recipient", "customer"),
-                ("provider", "openai"),
+                ("provider", provider),
                 ("purpose", "confirm the time"),
             ],
         )
