@@ -112,6 +112,7 @@ impl Application {
             http: http.clone(),
             urls: config.external_urls.clone(),
             live: live.clone(),
+            capture_dir: config.data_dir.join("captures"),
         };
         let calls = CallsService {
             db: db.clone(),

@@ -118,6 +118,7 @@ setting_keys! {
     AgentInstructions => "agent_instructions", Agent, "Instructions", SettingKind::LongText, None;
     AgentMaxCallMinutes => "agent_max_call_minutes", Agent, "Maximum call length (minutes)", SettingKind::Number, None;
     AgentMachineBehaviour => "agent_machine_behaviour", Agent, "When an answering machine picks up", SettingKind::Choice(MACHINE), None;
+    AgentCaptureCalls => "agent_capture_calls", Agent, "Capture calls' raw audio messages (troubleshooting, for orderline replay)", SettingKind::Switch, Some("CAPTURE_CALLS");
     MaxConcurrentCalls => "max_concurrent_calls", Agent, "Simultaneous calls allowed", SettingKind::Number, None;
     CallAllowedCountries => "call_allowed_countries", Agent, "Countries calls may reach (ISO codes, e.g. FR, BE)", SettingKind::Text, Some("CALL_ALLOWED_COUNTRIES");
     BusinessTimeZone => "business_time_zone", Business, "Time zone (IANA name, e.g. Europe/Paris)", SettingKind::Text, Some("BUSINESS_TIME_ZONE");

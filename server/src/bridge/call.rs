@@ -20,6 +20,7 @@
 //! Generic over the Twilio socket (a `Stream` of texts and a `Sink` of texts), so the tests
 //! drive it with channels.
 
+use super::capture::Capture;
 use super::transcode::{Messages, Transcoder};
 use crate::providers::script::Tool;
 use crate::providers::session::{ProviderEvent, ProviderSession, Speaker, Usage};
@@ -48,6 +49,15 @@ pub struct BridgeConfig {
     pub idle: Duration,
     /// How long `end_call` waits at most for the goodbye to play.
     pub goodbye_wait: Duration,
+}
+
+/// The call's audio work: its two transcoders, and the capture files when capturing is on.
+pub struct CallAudio {
+    /// Twilio to the agent.
+    pub uplink: Transcoder,
+    /// The agent to Twilio.
+    pub downlink: Transcoder,
+    pub capture: Option<Capture>,
 }
 
 /// What the bridge needs from the rest of the server: the call's journal and its tools.
@@ -127,6 +137,7 @@ struct Bridge<'a, O, E> {
     session: &'a mut ProviderSession,
     uplink: Transcoder,
     downlink: Transcoder,
+    capture: Option<Capture>,
     twilio_out: O,
     effects: E,
     messages: Messages,
@@ -142,14 +153,14 @@ struct Bridge<'a, O, E> {
     agent_audio_ms: u64,
 }
 
-/// Bridges one call until it ends. `uplink` and `downlink` are the call's two transcoders,
-/// `hangup` resolves when staff hang up. The session is left open: close it after.
+/// Bridges one call until it ends; `hangup` resolves when staff hang up. The session is left
+/// open: close it after.
 pub async fn run<I, O, E>(
     config: &BridgeConfig,
     twilio_in: I,
     twilio_out: O,
     session: &mut ProviderSession,
-    transcoders: (Transcoder, Transcoder),
+    audio: CallAudio,
     effects: E,
     hangup: impl Future<Output = ()>,
 ) -> Outcome
@@ -159,12 +170,12 @@ where
     O::Error: std::fmt::Display,
     E: CallEffects,
 {
-    let (uplink, downlink) = transcoders;
     let mut bridge = Bridge {
         config,
         session,
-        uplink,
-        downlink,
+        uplink: audio.uplink,
+        downlink: audio.downlink,
+        capture: audio.capture,
         twilio_out,
         effects,
         messages: Messages::new(),
@@ -230,6 +241,9 @@ where
 
     /// One message from Twilio.
     async fn on_twilio(&mut self, text: &str) -> Result<(), CallEnd> {
+        if let Some(capture) = &mut self.capture {
+            capture.twilio(text);
+        }
         self.messages.clear();
         if let Err(error) = self.uplink.push(text, &mut self.messages) {
             tracing::warn!(%error, "malformed Media Streams message skipped");
@@ -303,6 +317,9 @@ where
         if item_id.as_ref().is_some_and(|id| self.dropped.contains(id)) {
             tracing::debug!("late audio of an interrupted response dropped");
             return Ok(());
+        }
+        if let Some(capture) = &mut self.capture {
+            capture.agent(message);
         }
         if item_id.is_some() && item_id != self.playing.item_id {
             self.playing = Playing {

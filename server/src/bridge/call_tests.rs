@@ -88,10 +88,11 @@ fn start_with(config: BridgeConfig, up: Direction, down: Direction) -> Harness {
             AudioFormat::Mulaw8k,
             AudioFormat::Mulaw8k,
         );
-        let transcoders = (
-            Transcoder::new(up, OpenAiAudio::Pcmu, SID).unwrap(),
-            Transcoder::new(down, OpenAiAudio::Pcmu, SID).unwrap(),
-        );
+        let audio = CallAudio {
+            uplink: Transcoder::new(up, OpenAiAudio::Pcmu, SID).unwrap(),
+            downlink: Transcoder::new(down, OpenAiAudio::Pcmu, SID).unwrap(),
+            capture: None,
+        };
         let hangup = async {
             if hangup_rx.await.is_err() {
                 std::future::pending::<()>().await
@@ -102,7 +103,7 @@ fn start_with(config: BridgeConfig, up: Direction, down: Direction) -> Harness {
             Box::pin(incoming),
             Box::pin(outgoing),
             &mut session,
-            transcoders,
+            audio,
             effects,
             hangup,
         )

@@ -7,7 +7,8 @@
 use super::journal::Journal;
 use super::live::LiveBridges;
 use super::service::twilio_client;
-use crate::bridge::call::{self, BridgeConfig, CallEffects, CallEnd, Outcome};
+use crate::bridge::call::{self, BridgeConfig, CallAudio, CallEffects, CallEnd, Outcome};
+use crate::bridge::capture::Capture;
 use crate::bridge::{Direction, OpenAiAudio, Transcoder};
 use crate::db::entities::calls;
 use crate::db::repo;
@@ -40,6 +41,8 @@ pub struct AgentDeps {
     pub http: reqwest::Client,
     pub urls: ExternalUrls,
     pub live: LiveBridges,
+    /// Where calls are captured when the capture setting is on (`{data dir}/captures`).
+    pub capture_dir: std::path::PathBuf,
 }
 
 /// The authenticated stream of one call.
@@ -93,9 +96,26 @@ where
             return apologise(deps, &settings, call, stream, &reason).await;
         }
     };
-    let Some(transcoders) = transcoders(provider, &session, &stream.stream_sid) else {
+    let Some((uplink, downlink)) = transcoders(provider, &session, &stream.stream_sid) else {
         session.close().await;
         return;
+    };
+    let capture = settings
+        .get(SettingKey::AgentCaptureCalls)
+        .eq("true")
+        .then(|| Capture::create(&deps.capture_dir, stream.call_id))
+        .and_then(|created| {
+            created
+                .inspect_err(|error| tracing::warn!(%error, "cannot capture the call"))
+                .ok()
+        });
+    if let Some(capture) = &capture {
+        tracing::info!(dir = %capture.dir().display(), "capturing the call's messages");
+    }
+    let audio = CallAudio {
+        uplink,
+        downlink,
+        capture,
     };
     let journal = Journal::new(
         deps.db.clone(),
@@ -124,7 +144,7 @@ where
                 twilio_in,
                 twilio_out,
                 &mut session,
-                transcoders,
+                audio,
                 effects,
                 hangup,
             )

@@ -23,7 +23,7 @@ pub const PLACEHOLDERS: [&str; 7] = [
 /// The compiled-in default of a key ("" means unset).
 pub fn default_value(key: SettingKey) -> &'static str {
     match key {
-        SettingKey::TwilioEnabled => "false",
+        SettingKey::TwilioEnabled | SettingKey::AgentCaptureCalls => "false",
         SettingKey::OpenAiModel => DEFAULT_OPENAI_MODEL,
         SettingKey::OpenAiVoice => "marin",
         SettingKey::OpenAiAudioFormat => "audio/pcmu",
@@ -298,7 +298,7 @@ pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result
         };
     }
     match key {
-        SettingKey::TwilioEnabled => parse_bool(value)
+        SettingKey::TwilioEnabled | SettingKey::AgentCaptureCalls => parse_bool(value)
             .map(|b| b.to_string())
             .ok_or_else(|| "must be true or false".into()),
         SettingKey::TwilioAccountSid => is_sid(value, "AC")

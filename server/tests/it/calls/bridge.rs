@@ -426,3 +426,52 @@ async fn an_agent_that_cannot_be_reached_ends_the_call_with_an_apology() {
     assert!(reason.contains("could not be reached"), "{reason}");
     assert_eq!(super::media::close_code(&mut twilio).await, Some(1000));
 }
+
+#[tokio::test]
+async fn a_captured_call_replays_to_exactly_what_the_agent_received() {
+    let mut openai = provider_fake::openai().await;
+    let gemini = provider_fake::gemini().await;
+    let data = tempfile::tempdir().unwrap();
+    let (openai_url, gemini_url) = (openai.url.clone(), gemini.url.clone());
+    let data_dir = data.path().to_path_buf();
+    let c = call_app_with(|config| {
+        config.external_urls.openai_realtime = openai_url;
+        config.external_urls.gemini_live = gemini_url;
+        config.data_dir = data_dir;
+    })
+    .await;
+    save(&c.app, "openai_api_key", OPENAI_KEY).await;
+    save(&c.app, "agent_capture_calls", "true").await;
+    let call = placed_with(&c, "B-5", "openai").await;
+    let mut twilio = answer(&c, &call).await;
+    let mut peer = openai.peer().await;
+
+    speak(&mut twilio, &tone(700.0, 8000, 200)).await;
+    let mut received = Vec::new();
+    while received.len() < 10 {
+        received.push(peer_until(&mut peer, "input_audio_buffer.append").await);
+    }
+    let stop = r#"{"event":"stop","sequenceNumber":"20","stop":{},"streamSid":"MZ1"}"#;
+    twilio.send(Message::Text(stop.into())).await.unwrap();
+    assert_eq!(super::media::close_code(&mut twilio).await, Some(1000));
+
+    let dir = data.path().join(format!("captures/call-{}", call.call_id));
+    let captured = std::fs::read(dir.join("twilio.jsonl")).expect("the capture");
+    let mut transcoder = server::bridge::Transcoder::new(
+        server::bridge::Direction::TwilioToOpenAi,
+        server::bridge::OpenAiAudio::Pcmu,
+        "MZ1",
+    )
+    .unwrap();
+    let mut replayed = Vec::new();
+    server::bridge::replay::run(&mut transcoder, captured.as_slice(), &mut replayed).unwrap();
+    let replayed: Vec<Value> = String::from_utf8(replayed)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        replayed, received,
+        "the replay sends what the agent received"
+    );
+}
