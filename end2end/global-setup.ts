@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startFakeTwilio } from './fake-twilio';
+import { startFakeOpenAi } from './fake-openai';
 
 const root = path.resolve(__dirname, '..');
 export const TMP = path.join(__dirname, '.tmp');
@@ -16,6 +17,7 @@ export default async function globalSetup() {
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo xtask build first`);
 
   const twilio = await startFakeTwilio(3101);
+  const openai = await startFakeOpenAi(3102);
   const server = spawn(binary, [], {
     cwd: root,
     env: {
@@ -28,6 +30,7 @@ export default async function globalSetup() {
       PUBLIC_BASE_URL: 'http://127.0.0.1:3100',
       TRUST_PROXY_HEADERS: 'true',
       TWILIO_API_BASE_URL: 'http://127.0.0.1:3101',
+      OPENAI_REALTIME_URL: 'ws://127.0.0.1:3102/v1/realtime',
       // Pinned by the environment, so the settings page shows it locked.
       GEMINI_LIVE_MODEL: 'gemini-3.8-live',
       ADMIN_EMAIL: '',
@@ -59,5 +62,6 @@ export default async function globalSetup() {
   return async () => {
     server.kill('SIGTERM');
     twilio.close();
+    openai.close();
   };
 }

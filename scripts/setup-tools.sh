@@ -23,9 +23,12 @@ if [ "${ORDERLINE_SKIP_E2E_TOOLS:-0}" != 1 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
   fi
-  if [ ! -d "$root/end2end/node_modules/@playwright/test" ]; then
+  # Installed again whenever package-lock.json changed since the last install.
+  stamp="$root/end2end/node_modules/.orderline-lock"
+  if ! cmp -s "$root/end2end/package-lock.json" "$stamp"; then
     log "installing the end-to-end test packages (npm ci)"
     (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp "$root/end2end/package-lock.json" "$stamp"
   fi
 fi
 log "tools ready"

@@ -388,6 +388,22 @@ async fn a_gemini_call_talks_is_interrupted_uses_a_tool_and_a_provider_failure_e
     assert_eq!(answered["name"], "confirm_delivery_window");
     assert!(answered["response"].get("error").is_none(), "{answered}");
 
+    // Gemini's connection cap: goAway moves the session to a new connection, resumed with the
+    // latest handle, and the phone call goes on (the caller still hears the agent).
+    peer.send_binary(
+        json!({"sessionResumptionUpdate": {"newHandle": "handle-1", "resumable": true}}),
+    );
+    peer.send_binary(json!({"goAway": {"timeLeft": "1s"}}));
+    let mut peer = gemini.peer().await;
+    assert_eq!(peer.config["sessionResumption"]["handle"], "handle-1");
+    let said = pcm_bytes(&tone(440.0, 24_000, 200));
+    peer.send_binary(json!({"serverContent": {"modelTurn": {"parts": [{"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": BASE64.encode(said)}}]}}}));
+    let (played, _) = twilio_audio(&mut twilio, 8000 * 160 / 1000).await;
+    assert!(
+        tone_share(&played, 440.0, 8000) > 0.9,
+        "the call goes on after the move"
+    );
+
     // Gemini fails mid-call: the caller hears an apology and the call ends failed, with why.
     peer.close(1011, "Internal error encountered.");
     let form = call_update(&c, &call).await;
