@@ -491,3 +491,26 @@ async fn a_captured_call_replays_to_exactly_what_the_agent_received() {
         "the replay sends what the agent received"
     );
 }
+
+#[tokio::test]
+async fn hang_up_from_the_order_page_ends_the_bridge_and_its_provider_session() {
+    let mut openai = provider_fake::openai().await;
+    let gemini = provider_fake::gemini().await;
+    let c = app(&openai, &gemini).await;
+    let call = placed_with(&c, "B-6", "openai").await;
+    let mut twilio = answer(&c, &call).await;
+    let mut peer = openai.peer().await;
+    peer_until(&mut peer, "response.create").await;
+
+    let id = call.call_id.to_string();
+    let response = c.app.call("calls/hang-up", &[("call_id", &id)]).await;
+    assert_eq!(response.status(), 200);
+
+    assert_eq!(super::media::close_code(&mut twilio).await, Some(1000));
+    assert!(drain(&mut peer).await, "the provider session is closed");
+    let form = call_update(&c, &call).await;
+    assert!(
+        form.iter().any(|(k, _)| k == "Status"),
+        "Twilio is asked to end the call"
+    );
+}
