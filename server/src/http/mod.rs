@@ -39,6 +39,8 @@ pub struct AppState {
     pub media_tokens: crate::calls::media_token::MediaTokenKey,
     /// The slots of Media Streams sockets awaiting their token check (see `webhooks::media`).
     pub pending_streams: crate::webhooks::PendingStreams,
+    /// Re-checks the sessions of long-lived sockets (see `realtime::ws`).
+    pub sessions: session::SessionChecker,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).
