@@ -1,8 +1,13 @@
 //! The browser side of `/api/v1/live`: one WebSocket per tab that keeps a map of calls up to date
 //! from [`StatusEvent`]s, reconnecting by itself with exponential backoff (0.5 s doubling to 30 s)
 //! and receiving a fresh snapshot after each reconnect. Pages read [`LiveCalls`] from context.
+//!
+//! Transcripts: the line each speaker is saying now is kept here ([`LiveLine`]); whole lines and
+//! tool calls are stored by the server, so they only bump a per-order counter that tells the
+//! order page to reload its journals (the stored journal stays the one source of what was said,
+//! whatever the socket missed while reconnecting). Order changes bump another counter.
 
-use crate::api::{CallView, StatusEvent};
+use crate::api::{CallView, Speaker, StatusEvent};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -11,6 +16,12 @@ use std::collections::HashMap;
 pub struct LiveCalls {
     pub calls: RwSignal<HashMap<i64, CallView>>,
     pub connected: RwSignal<bool>,
+    /// The line being said on each running call, by call and speaker.
+    pub lines: RwSignal<HashMap<(i64, Speaker), LiveLine>>,
+    /// Per order: how many whole lines and tool calls arrived (the journals are stale when it moves).
+    pub journal_changes: RwSignal<HashMap<i64, u64>>,
+    /// Per order: how many times a call changed it (the order is stale when it moves).
+    pub order_changes: RwSignal<HashMap<i64, u64>>,
     started: StoredValue<bool>,
     /// Reconnection attempts since the last successful open (read by the browser code only).
     #[cfg_attr(
@@ -26,6 +37,9 @@ impl LiveCalls {
         LiveCalls {
             calls: RwSignal::new(HashMap::new()),
             connected: RwSignal::new(false),
+            lines: RwSignal::new(HashMap::new()),
+            journal_changes: RwSignal::new(HashMap::new()),
+            order_changes: RwSignal::new(HashMap::new()),
             started: StoredValue::new(false),
             attempts: StoredValue::new(0),
         }
@@ -48,7 +62,41 @@ impl LiveCalls {
         match event {
             StatusEvent::Snapshot { calls } => calls.into_iter().for_each(|call| self.merge(call)),
             StatusEvent::CallChanged { call } => self.merge(call),
+            StatusEvent::Transcript {
+                call_id,
+                order_id,
+                speaker,
+                text,
+                done,
+            } => {
+                let line = LiveLine {
+                    order_id,
+                    text,
+                    done,
+                };
+                self.lines.update(|lines| {
+                    lines.insert((call_id, speaker), line);
+                });
+                if done {
+                    bump(self.journal_changes, order_id);
+                }
+            }
+            StatusEvent::ToolCalled { order_id, .. } => bump(self.journal_changes, order_id),
+            StatusEvent::OrderChanged { order_id } => bump(self.order_changes, order_id),
         }
+    }
+
+    /// Forgets the whole lines of an order's calls that `stored` (journals reloaded after they
+    /// arrived) now holds; lines still being said stay.
+    pub fn forget_stored_lines(&self, stored: &[(i64, Speaker, String)]) {
+        self.lines.update(|lines| {
+            lines.retain(|(call_id, speaker), line| {
+                !(line.done
+                    && stored
+                        .iter()
+                        .any(|(c, s, t)| c == call_id && s == speaker && *t == line.text))
+            });
+        });
     }
 
     /// Opens the socket once (browser only; nothing happens during server rendering).
@@ -60,6 +108,37 @@ impl LiveCalls {
         #[cfg(feature = "hydrate")]
         connect(*self);
     }
+}
+
+/// What a speaker is saying on a running call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveLine {
+    pub order_id: i64,
+    /// The line so far, or the whole line once `done` (kept until the reloaded journal shows it,
+    /// so the line never blinks out between the two).
+    pub text: String,
+    pub done: bool,
+}
+
+/// Calls `reload` each time `counters` moves for `order_id`, in the browser only (effects do not
+/// run while the server renders) and not at first (the page has just loaded fresh data).
+pub fn reload_on_change(
+    counters: RwSignal<HashMap<i64, u64>>,
+    order_id: i64,
+    reload: impl Fn() + 'static,
+) {
+    let version = Memo::new(move |_| counters.with(|c| c.get(&order_id).copied().unwrap_or(0)));
+    Effect::new(move |previous: Option<u64>| {
+        let current = version.get();
+        if previous.is_some_and(|previous| previous != current) {
+            reload();
+        }
+        current
+    });
+}
+
+fn bump(counters: RwSignal<HashMap<i64, u64>>, order_id: i64) {
+    counters.update(|counters| *counters.entry(order_id).or_default() += 1);
 }
 
 impl Default for LiveCalls {
@@ -179,5 +258,34 @@ mod tests {
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].status, CallStatus::Ringing);
         assert_eq!(merged[1].id, 2);
+    }
+
+    fn transcript(text: &str, done: bool) -> StatusEvent {
+        StatusEvent::Transcript {
+            call_id: 1,
+            order_id: 7,
+            speaker: Speaker::Caller,
+            text: text.into(),
+            done,
+        }
+    }
+
+    #[test]
+    fn a_partial_line_is_replaced_in_place_and_a_whole_line_marks_the_journal_stale() {
+        let owner = Owner::new();
+        owner.set();
+        let live = LiveCalls::new();
+        live.apply(transcript("Hel", false));
+        live.apply(transcript("Hello the", false));
+        let line = |live: &LiveCalls| live.lines.with(|l| l.get(&(1, Speaker::Caller)).cloned());
+        assert_eq!(line(&live).map(|l| l.text), Some("Hello the".into()));
+        assert_eq!(live.journal_changes.with(|c| c.get(&7).copied()), None);
+        live.apply(transcript("Hello there.", true));
+        assert_eq!(line(&live).map(|l| l.done), Some(true));
+        assert_eq!(live.journal_changes.with(|c| c.get(&7).copied()), Some(1));
+        live.forget_stored_lines(&[(1, Speaker::Caller, "Hello there.".into())]);
+        assert_eq!(line(&live), None);
+        live.apply(StatusEvent::OrderChanged { order_id: 7 });
+        assert_eq!(live.order_changes.with(|c| c.get(&7).copied()), Some(1));
     }
 }

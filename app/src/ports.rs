@@ -3,7 +3,7 @@
 //! (see the hexagonal-architecture project in the Leptos repository). Server-only.
 
 use crate::api::{
-    ApiError, ApiTokenSummary, AuditEntry, CallReadiness, CallView, ConnectionTest,
+    ApiError, ApiTokenSummary, AuditEntry, CallJournal, CallReadiness, CallView, ConnectionTest,
     CreatedApiToken, ImportReport, OrderDetail, OrderInput, OrderPage, OrderStatus, Provider,
     Recipient, Role, Section, SessionUser, SettingKey, SettingView, UserSummary,
 };
@@ -140,6 +140,9 @@ pub trait CallsPort: Send + Sync {
     async fn hang_up(&self, call_id: i64) -> Result<CallView, ApiError>;
     /// The calls of an order, newest first.
     async fn for_order(&self, order_id: i64) -> Result<Vec<CallView>, ApiError>;
+    /// What was said and done on each call of an order (transcript, tool calls, usage,
+    /// latency), newest call first.
+    async fn journals(&self, order_id: i64) -> Result<Vec<CallJournal>, ApiError>;
 }
 
 /// The ports bundled for `provide_context`.

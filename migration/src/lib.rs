@@ -11,6 +11,7 @@ mod m20261128_000004_order_search_text;
 mod m20261128_000005_call_hardening;
 mod m20261128_000006_demo_orders;
 mod m20261128_000007_login_hardening;
+mod m20261129_000008_call_journal;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_call_hardening::Migration),
             Box::new(m20261128_000006_demo_orders::Migration),
             Box::new(m20261128_000007_login_hardening::Migration),
+            Box::new(m20261129_000008_call_journal::Migration),
         ]
     }
 }

@@ -33,6 +33,8 @@ pub struct Application {
     pub settings: SettingsHandle,
     /// The call reconciler, already running; tests run extra rounds with a clock of their own.
     pub reconciler: Reconciler,
+    /// The live status hub (what a call's bridge and journal publish to).
+    pub hub: crate::realtime::Hub,
 }
 
 /// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
@@ -147,6 +149,10 @@ impl Application {
             media_tokens: MediaTokenKey::derive(&config.secret_key),
             pending_streams: Default::default(),
             agents,
+            sessions: auth::session::SessionChecker {
+                store: store.clone(),
+                db: db.clone(),
+            },
         };
         let layers = LayerConfig {
             store,
@@ -166,6 +172,7 @@ impl Application {
             instance,
             settings: settings_handle,
             reconciler,
+            hub,
         })
     }
 

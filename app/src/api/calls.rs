@@ -195,6 +195,8 @@ pub struct OrderPageData {
     pub order: super::OrderDetail,
     pub readiness: CallReadiness,
     pub calls: Vec<CallView>,
+    /// What was said and done on each call, one per call above.
+    pub journals: Vec<super::CallJournal>,
 }
 
 /// Everything `/api/v1/live` pushes. Both ends decode this same type.
@@ -205,6 +207,24 @@ pub enum StatusEvent {
     Snapshot { calls: Vec<CallView> },
     /// A call was created or changed.
     CallChanged { call: CallView },
+    /// A transcript piece of a running call. `done: false`: the line so far (it replaces the
+    /// previous partial line of that speaker); `done: true`: the whole line, now stored.
+    Transcript {
+        call_id: i64,
+        order_id: i64,
+        speaker: super::Speaker,
+        text: String,
+        done: bool,
+    },
+    /// The agent ran a tool on a call (`result_summary` in plain words).
+    ToolCalled {
+        call_id: i64,
+        order_id: i64,
+        name: String,
+        result_summary: String,
+    },
+    /// A call changed the order (a note, the window confirmed or another one asked for).
+    OrderChanged { order_id: i64 },
 }
 
 #[cfg(test)]
@@ -234,5 +254,18 @@ mod tests {
     fn status_events_are_tagged() {
         let json = serde_json::to_value(StatusEvent::Snapshot { calls: vec![] }).unwrap();
         assert_eq!(json["type"], "snapshot");
+        let line = StatusEvent::Transcript {
+            call_id: 1,
+            order_id: 2,
+            speaker: super::super::Speaker::Caller,
+            text: "Hello".into(),
+            done: false,
+        };
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["type"], "transcript");
+        assert_eq!(json["speaker"], "caller");
+        assert_eq!(serde_json::from_value::<StatusEvent>(json).unwrap(), line);
+        let json = serde_json::to_value(StatusEvent::OrderChanged { order_id: 2 }).unwrap();
+        assert_eq!(json["type"], "order_changed");
     }
 }

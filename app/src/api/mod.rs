@@ -4,11 +4,13 @@
 
 mod calls;
 mod display;
+mod journal;
 mod orders;
 mod settings;
 
 pub use calls::*;
 pub use display::DisplayPrefs;
+pub use journal::*;
 pub use orders::*;
 pub use settings::*;
 

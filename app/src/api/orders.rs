@@ -129,6 +129,11 @@ pub struct OrderDetail {
     pub updated_at: DateTime<Utc>,
     /// Made by "Load demo data": its numbers are reserved for fiction, calling it asks first.
     pub demo: bool,
+    /// When the customer confirmed the delivery window on a call.
+    pub window_confirmed_at: Option<DateTime<Utc>>,
+    /// Another window the customer asked for on a call, in their words, and when.
+    pub window_request: Option<String>,
+    pub window_request_at: Option<DateTime<Utc>>,
 }
 
 /// An order as people type it (form, CSV row or JSON API): raw text that the server parses and

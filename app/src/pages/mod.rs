@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod import;
+pub mod journal;
 pub mod layout;
 pub mod login;
 pub mod order;

@@ -1,8 +1,12 @@
-//! One order: its details and timeline, and the create/edit form.
+//! One order: its details and timeline (calls and what was said on them), and the create/edit
+//! form. What a call changes on the order (notes, the window confirmed or another one asked for)
+//! reloads live when the server says the order changed.
 
 use crate::api::{format_cents, format_window, OrderDetail, OrderInput, OrderStatus};
 use crate::api::{CallReadiness, CallView};
+use crate::live::{reload_on_change, LiveCalls};
 use crate::pages::calls::OrderCalls;
+use crate::pages::journal::CallJournals;
 use crate::pages::layout::{
     action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
 };
@@ -36,7 +40,9 @@ pub fn OrderPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(data) => view! { <OrderDetails order=data.order readiness=data.readiness calls=data.calls/> }.into_any(),
+                    Ok(data) => view! {
+                        <OrderDetails order=data.order readiness=data.readiness calls=data.calls journals=data.journals/>
+                    }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -44,14 +50,48 @@ pub fn OrderPage() -> impl IntoView {
     }
 }
 
+/// The order as a signal that reloads when a call changes it (browser only; the server renders
+/// what was loaded, so hydration sees the same).
+fn live_order(order: OrderDetail) -> RwSignal<OrderDetail> {
+    let id = order.id;
+    let current = RwSignal::new(order);
+    let live = expect_context::<LiveCalls>();
+    reload_on_change(live.order_changes, id, move || {
+        leptos::task::spawn_local(async move {
+            match get_order(id).await {
+                Ok(order) => current.set(order),
+                Err(error) => leptos::logging::warn!("order not reloaded: {error}"),
+            }
+        });
+    });
+    current
+}
+
+/// Whether the customer confirmed the window on a call, or asked for another one.
+fn window_answer(order: &OrderDetail, display: &crate::api::DisplayPrefs) -> impl IntoView {
+    let confirmed = order.window_confirmed_at.map(|at| {
+        view! { <p class="window-confirmed"><span class="badge confirmed">"Confirmed"</span>" by the customer on a call, "{display.date_time(at)}</p> }
+    });
+    let request = order.window_request.clone().map(|text| {
+        let at = order.window_request_at.map(|at| display.date_time(at)).unwrap_or_default();
+        view! { <p class="window-request"><span class="badge requested">"Other window asked"</span>" "{text}" (on a call, "{at}")"</p> }
+    });
+    (confirmed, request)
+}
+
 #[component]
 fn OrderDetails(
     order: OrderDetail,
     readiness: CallReadiness,
     calls: Vec<CallView>,
+    journals: Vec<crate::api::CallJournal>,
 ) -> impl IntoView {
     let display = crate::use_display();
     let order_for_calls = order.clone();
+    let order_id = order.id;
+    let calls_for_journals = calls.clone();
+    let current = live_order(order.clone());
+    let window_display = display.clone();
     let driver = match (&order.driver_name, &order.driver_phone) {
         (Some(name), Some(phone)) => format!("{name} ({phone})"),
         (Some(name), None) => name.clone(),
@@ -78,9 +118,13 @@ fn OrderDetails(
                 <dt>"Customer"</dt><dd>{order.customer_name.clone()}</dd>
                 <dt>"Phone"</dt><dd class="phone">{order.customer_phone.clone()}</dd>
                 <dt>"Delivery address"</dt><dd class="address">{order.delivery_address.clone()}</dd>
-                <dt>"Delivery window"</dt><dd>{format_window(order.window_start, order.window_end)}</dd>
+                <dt>"Delivery window"</dt>
+                <dd class="delivery-window">
+                    {format_window(order.window_start, order.window_end)}
+                    {move || current.with(|order| window_answer(order, &window_display))}
+                </dd>
                 <dt>"Driver"</dt><dd>{driver}</dd>
-                <dt>"Notes"</dt><dd>{order.notes.clone()}</dd>
+                <dt>"Notes"</dt><dd class="notes">{move || current.with(|order| order.notes.clone())}</dd>
                 <dt>"Created"</dt><dd>{display.date_time(order.created_at)}</dd>
                 <dt>"Updated"</dt><dd>{display.date_time(order.updated_at)}</dd>
             </dl>
@@ -101,6 +145,7 @@ fn OrderDetails(
             </table>
         </section>
         <OrderCalls order=order_for_calls readiness loaded=calls/>
+        <CallJournals order_id calls=calls_for_journals loaded=journals/>
     }
 }
 

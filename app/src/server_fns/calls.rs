@@ -1,6 +1,8 @@
-//! Calls: readiness, place, hang up, list (staff and admin).
+//! Calls: readiness, place, hang up, list, journals (staff and admin).
 
-use crate::api::{ApiError, CallReadiness, CallView, OrderPageData, Provider, Recipient};
+use crate::api::{
+    ApiError, CallJournal, CallReadiness, CallView, OrderPageData, Provider, Recipient,
+};
 use leptos::prelude::*;
 
 /// Whether the Call button can be used, and the default provider.
@@ -54,6 +56,14 @@ pub async fn order_calls(order_id: i64) -> Result<Vec<CallView>, ApiError> {
     with_status(ports()?.calls.for_order(order_id).await)
 }
 
+/// What was said and done on each call of an order, newest call first.
+#[server(endpoint = "calls/journals")]
+pub async fn order_journals(order_id: i64) -> Result<Vec<CallJournal>, ApiError> {
+    use crate::ports::{ports, require_user, with_status};
+    require_user().await?;
+    with_status(ports()?.calls.journals(order_id).await)
+}
+
 /// Everything the order page shows in one call: the order, whether it can be called, its calls.
 #[server(endpoint = "orders/page")]
 pub async fn order_page(order_id: i64) -> Result<OrderPageData, ApiError> {
@@ -64,10 +74,12 @@ pub async fn order_page(order_id: i64) -> Result<OrderPageData, ApiError> {
         let order = with_status(ports.orders.get(order_id).await)?;
         let readiness = with_status(ports.calls.readiness().await)?;
         let calls = with_status(ports.calls.for_order(order_id).await)?;
+        let journals = with_status(ports.calls.journals(order_id).await)?;
         Ok(OrderPageData {
             order,
             readiness,
             calls,
+            journals,
         })
     })
     .await

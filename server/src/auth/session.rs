@@ -156,6 +156,39 @@ async fn keep_alive(
     Ok(())
 }
 
+/// What a long-lived connection needs to check its session again: the store and the users.
+#[derive(Debug, Clone)]
+pub struct SessionChecker {
+    pub store: AnyStore,
+    pub db: DatabaseConnection,
+}
+
+impl SessionChecker {
+    /// Whether the session `id` still signs someone in, read afresh from the store (a
+    /// [`Session`] caches its record, so a long-lived WebSocket cannot ask its own): the session
+    /// exists and has not expired, and its user is still active with the session version it
+    /// signed in with (the checks [`resolve_user`] makes on every request).
+    pub async fn still_signed_in(&self, id: &Id) -> session_store::Result<bool> {
+        let Some(record) = self.store.load(id).await? else {
+            return Ok(false);
+        };
+        if record.expiry_date <= time::OffsetDateTime::now_utc() {
+            return Ok(false);
+        }
+        let Some(auth) = record
+            .data
+            .get(AUTH_KEY)
+            .and_then(|value| serde_json::from_value::<SessionAuth>(value.clone()).ok())
+        else {
+            return Ok(false);
+        };
+        let user = repo::users::find_by_id(&self.db, auth.user_id)
+            .await
+            .map_err(|error| session_store::Error::Backend(error.to_string()))?;
+        Ok(user.is_some_and(|user| user.active && user.session_version == auth.version))
+    }
+}
+
 /// Ends the session (deletes it from the store and expires the cookie).
 pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
     session.flush().await

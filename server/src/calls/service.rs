@@ -9,8 +9,8 @@ use crate::settings::{EffectiveSettings, SettingsHandle};
 use crate::twilio::client::{explain, CreateCall};
 use crate::twilio::{TwilioClient, TwilioError};
 use app::api::{
-    ApiError, CallReadiness, CallStatus, CallView, FieldError, Provider, Recipient, SessionUser,
-    SettingKey,
+    ApiError, CallJournal, CallReadiness, CallStatus, CallView, FieldError, Provider, Recipient,
+    SessionUser, SettingKey,
 };
 use app::ports::CallsPort;
 use sea_orm::DatabaseConnection;
@@ -285,6 +285,18 @@ impl CallsPort for CallsService {
             .await
             .map_err(db_error)?;
         Ok(calls.into_iter().map(Into::into).collect())
+    }
+
+    async fn journals(&self, order_id: i64) -> Result<Vec<CallJournal>, ApiError> {
+        let id = repo::row_id(order_id).ok_or(ApiError::NotFound)?;
+        let calls = repo::calls::for_order(&self.db, id)
+            .await
+            .map_err(db_error)?;
+        let ids = calls.iter().map(|call| call.id).collect();
+        let rows = repo::journal::for_calls(&self.db, ids)
+            .await
+            .map_err(db_error)?;
+        Ok(repo::journal::journals(&calls, rows))
     }
 }
 

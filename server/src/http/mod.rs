@@ -41,6 +41,8 @@ pub struct AppState {
     pub pending_streams: crate::webhooks::PendingStreams,
     /// What each call's agent needs (see `calls::agent`).
     pub agents: crate::calls::agent::AgentDeps,
+    /// Re-checks the sessions of long-lived sockets (see `realtime::ws`).
+    pub sessions: session::SessionChecker,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

@@ -1,5 +1,6 @@
 //! Orders: turning what people type (forms, CSV rows, JSON) into a [`ValidOrder`], field by field,
-//! and the [`OrdersService`] that implements the app's `OrdersPort`.
+//! the [`OrdersService`] that implements the app's `OrdersPort`, and the order's facts as the
+//! agent says them (`facts`).
 
 mod csv_import;
 pub mod demo;

@@ -1,11 +1,12 @@
-//! The live status hub: a broadcast channel of [`StatusEvent`]s plus a snapshot of the calls that
-//! are not over, and the browser WebSocket (`ws`) that forwards them. A browser that lags behind
-//! gets a fresh snapshot instead of being dropped.
+//! The live status hub: a broadcast channel of [`StatusEvent`]s (call changes, transcript lines,
+//! tool calls, order changes) plus a snapshot of the calls that are not over, and the browser
+//! WebSocket (`ws`) that forwards them. A browser that lags behind gets a fresh snapshot instead
+//! of being dropped (it may miss partial transcript lines; the whole lines are stored).
 
 pub mod ws;
 
 use crate::db::repo;
-use app::api::{CallView, StatusEvent};
+use app::api::{CallView, Speaker, StatusEvent};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 
@@ -28,7 +29,52 @@ impl Hub {
 
     /// Sends a changed call to every subscriber (none listening is fine).
     pub fn publish(&self, call: CallView) {
-        let _ = self.sender.send(StatusEvent::CallChanged { call });
+        self.send(StatusEvent::CallChanged { call });
+    }
+
+    /// Sends a transcript piece of a running call (`text` is the line so far, or the whole line
+    /// when `done`).
+    pub fn publish_transcript(
+        &self,
+        call_id: i64,
+        order_id: i64,
+        speaker: Speaker,
+        text: String,
+        done: bool,
+    ) {
+        self.send(StatusEvent::Transcript {
+            call_id,
+            order_id,
+            speaker,
+            text,
+            done,
+        });
+    }
+
+    /// Sends that the agent ran a tool on a call.
+    pub fn publish_tool_called(
+        &self,
+        call_id: i64,
+        order_id: i64,
+        name: String,
+        result_summary: String,
+    ) {
+        self.send(StatusEvent::ToolCalled {
+            call_id,
+            order_id,
+            name,
+            result_summary,
+        });
+    }
+
+    /// Sends that an order changed (pages showing it reload it).
+    pub fn publish_order_changed(&self, order_id: i64) {
+        self.send(StatusEvent::OrderChanged { order_id });
+    }
+
+    fn send(&self, event: StatusEvent) {
+        // An error only means that no browser is listening.
+        let _ = self.sender.send(event);
     }
 
     /// A new subscription.

@@ -1,28 +1,48 @@
 //! `GET /api/v1/live`: the browser's WebSocket. Signed-in users only (the session cookie), same
 //! origin only. Sends a snapshot, then every event; after a lag, a fresh snapshot.
+//!
+//! A socket outlives the request that opened it, so the session is checked again while it is
+//! open: every [`RECHECK_EVERY`] and before forwarding an event (at most once per
+//! [`EVENT_RECHECK_MIN`], since transcript pieces can arrive many times a second). When the
+//! session has ended (signed out, expired, account deactivated or password reset) the socket is
+//! closed with code 1008 and the reason [`SESSION_ENDED`], so no more call events reach it.
 
 use super::Hub;
+use crate::auth::session::SessionChecker;
 use crate::http::origin;
 use app::api::StatusEvent;
 use app::ports::CurrentUser;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{Instant, MissedTickBehavior};
+use tower_sessions::session::Id;
+use tower_sessions::Session;
+
+/// How often an idle socket re-checks its session.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(3);
+/// The least time between two checks triggered by events.
+pub const EVENT_RECHECK_MIN: Duration = Duration::from_secs(1);
+/// The close reason sent when the session has ended.
+pub const SESSION_ENDED: &str = "session ended";
 
 /// The upgrade handler.
 pub async fn live(
     State(hub): State<Hub>,
     State(policy): State<origin::OriginPolicy>,
+    State(checker): State<SessionChecker>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
+    session: Session,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if user.is_none() {
+    let (Some(_), Some(id)) = (user, session.id()) else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
-    }
+    };
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // A WebSocket upgrade is a GET, so the POST origin check does not cover it: check here.
     if text(header::ORIGIN).is_none()
@@ -30,7 +50,39 @@ pub async fn live(
     {
         return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
     }
-    upgrade.on_upgrade(move |socket| forward(socket, hub))
+    let guard = SessionGuard {
+        checker,
+        id,
+        checked: Instant::now(),
+    };
+    upgrade.on_upgrade(move |socket| forward(socket, hub, guard))
+}
+
+/// The session a socket was opened with, and when it was last checked.
+struct SessionGuard {
+    checker: SessionChecker,
+    id: Id,
+    checked: Instant,
+}
+
+impl SessionGuard {
+    /// Whether the session has ended. A failed check (database unreachable) is logged and
+    /// counts as not ended: a passing outage must not close every browser's socket.
+    async fn ended(&mut self) -> bool {
+        self.checked = Instant::now();
+        match self.checker.still_signed_in(&self.id).await {
+            Ok(signed_in) => !signed_in,
+            Err(error) => {
+                tracing::warn!(%error, "cannot re-check a live socket's session");
+                false
+            }
+        }
+    }
+
+    /// Like [`ended`](Self::ended), unless checked less than [`EVENT_RECHECK_MIN`] ago.
+    async fn ended_throttled(&mut self) -> bool {
+        self.checked.elapsed() >= EVENT_RECHECK_MIN && self.ended().await
+    }
 }
 
 async fn send(socket: &mut WebSocket, event: &StatusEvent) -> bool {
@@ -53,20 +105,37 @@ async fn snapshot(socket: &mut WebSocket, hub: &Hub) -> bool {
     }
 }
 
-async fn forward(mut socket: WebSocket, hub: Hub) {
+/// Closes the socket because its session ended.
+async fn close_ended(mut socket: WebSocket) {
+    let frame = CloseFrame {
+        code: close_code::POLICY,
+        reason: SESSION_ENDED.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+async fn forward(mut socket: WebSocket, hub: Hub, mut guard: SessionGuard) {
     let mut events = hub.subscribe();
     if !snapshot(&mut socket, &hub).await {
         return;
     }
+    let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
+    recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            event = events.recv() => match event {
-                Ok(event) => if !send(&mut socket, &event).await { return },
-                Err(RecvError::Lagged(skipped)) => {
-                    tracing::debug!(skipped, "live client lagged; sending a snapshot");
-                    if !snapshot(&mut socket, &hub).await { return }
+            _ = recheck.tick() => if guard.ended().await { return close_ended(socket).await },
+            event = events.recv() => {
+                if guard.ended_throttled().await {
+                    return close_ended(socket).await;
                 }
-                Err(RecvError::Closed) => return,
+                match event {
+                    Ok(event) => if !send(&mut socket, &event).await { return },
+                    Err(RecvError::Lagged(skipped)) => {
+                        tracing::debug!(skipped, "live client lagged; sending a snapshot");
+                        if !snapshot(&mut socket, &hub).await { return }
+                    }
+                    Err(RecvError::Closed) => return,
+                }
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,

@@ -14,8 +14,13 @@ pub struct TestApp {
     pub instance_id: String,
     pub settings: server::settings::SettingsHandle,
     pub reconciler: server::calls::reconciler::Reconciler,
+    pub hub: server::realtime::Hub,
     _dir: tempfile::TempDir,
 }
+
+/// A client end of `/api/v1/live`.
+pub type LiveSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password";
@@ -87,6 +92,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
     let instance_id = app.instance.id.clone();
     let settings = app.settings.clone();
     let reconciler = app.reconciler.clone();
+    let hub = app.hub.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         client: client_for(&address),
@@ -96,6 +102,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         instance_id,
         settings,
         reconciler,
+        hub,
         _dir: dir,
     }
 }
@@ -181,6 +188,40 @@ impl TestApp {
             .expect("page request");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Signs in with a fresh client; returns it and its session cookie (`name=value`), for
+    /// requests the client does not make itself (a WebSocket).
+    pub async fn sign_in(&self, email: &str, password: &str) -> (reqwest::Client, String) {
+        let client = client_for(&self.address);
+        let response = self.login_with(&client, email, password).await;
+        assert_eq!(response.status(), 200);
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        (client, cookie)
+    }
+
+    /// Opens `/api/v1/live` with a session cookie (`name=value`) and this server's Origin.
+    pub async fn live_socket(&self, cookie: &str) -> LiveSocket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("{}/api/v1/live", self.address.replace("http", "ws"))
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("origin", self.address.parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("live socket");
+        socket
     }
 
     /// Creates a staff account (as the signed-in admin) and returns a client signed in as it.

@@ -14,6 +14,7 @@ mod call_safety;
 mod calls;
 mod fakes;
 mod helpers;
+mod journal;
 mod lockout;
 mod orders;
 mod providers;

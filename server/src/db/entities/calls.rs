@@ -29,6 +29,13 @@ pub struct Model {
     pub media_token_issued_at: Option<DateTimeUtc>,
     /// When the Media Streams token was used (set once: it works a single time).
     pub media_token_used_at: Option<DateTimeUtc>,
+    /// Tokens the provider counted, summed over the call's responses.
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// The estimated cost in millionths of a US dollar (see `calls::journal::price`).
+    pub cost_estimate_microusd: i64,
+    /// Median ms from the caller's end of speech to the agent's first audio sent to Twilio.
+    pub latency_median_ms: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod call_events;
+pub mod call_journal;
 pub mod calls;
 pub mod login_attempts;
 pub mod orders;

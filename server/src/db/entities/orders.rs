@@ -31,6 +31,12 @@ pub struct Model {
     pub search_text: String,
     /// Made by "Load demo data": its numbers are reserved for fiction; calling asks first.
     pub demo: bool,
+    /// When the customer confirmed the delivery window on a call (the agent's tool).
+    pub window_confirmed_at: Option<DateTimeUtc>,
+    /// The other window the customer asked for on a call, in their words (and why).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub window_request: Option<String>,
+    pub window_request_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,9 @@
 
 pub mod api_tokens;
 pub mod calls;
+pub mod journal;
 pub mod login_attempts;
+pub mod order_updates;
 pub mod orders;
 pub mod settings;
 pub mod setup_tokens;

@@ -274,6 +274,9 @@ impl From<orders::Model> for OrderDetail {
             created_at: model.created_at,
             updated_at: model.updated_at,
             demo: model.demo,
+            window_confirmed_at: model.window_confirmed_at,
+            window_request: model.window_request,
+            window_request_at: model.window_request_at,
         }
     }
 }

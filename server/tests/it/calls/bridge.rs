@@ -306,6 +306,12 @@ async fn openai_call(format: &str) {
         drain(&mut peer).await,
         "the provider connection is closed when the call ends"
     );
+
+    // The journal: usage of the responses, and the reply latency (the caller spoke, then the
+    // agent answered).
+    let row = call_row(&c, &call).await;
+    assert_eq!((row.input_tokens, row.output_tokens), (30, 20));
+    assert!(row.latency_median_ms.is_some(), "the latency is stored");
 }
 
 fn pcm_or_mulaw(format: &str, samples: &[i16]) -> Vec<u8> {
@@ -380,13 +386,19 @@ async fn a_gemini_call_talks_is_interrupted_uses_a_tool_and_a_provider_failure_e
     peer.send_binary(json!({"serverContent": {"interrupted": true}}));
     twilio_until(&mut twilio, "clear").await;
 
-    // A tool call: its result goes back as a toolResponse.
-    peer.send_binary(json!({"toolCall": {"functionCalls": [{"id": "fc_1", "name": "confirm_delivery_window", "args": {}}]}}));
+    // A tool call: its result goes back as a toolResponse, and the request is on the order.
+    peer.send_binary(json!({"toolCall": {"functionCalls": [{"id": "fc_1", "name": "request_new_delivery_window", "args": {"preferred_window": "demain 14h-16h"}}]}}));
     let response = peer_until(&mut peer, "toolResponse").await;
     let answered = &response["toolResponse"]["functionResponses"][0];
     assert_eq!(answered["id"], "fc_1");
-    assert_eq!(answered["name"], "confirm_delivery_window");
+    assert_eq!(answered["name"], "request_new_delivery_window");
     assert!(answered["response"].get("error").is_none(), "{answered}");
+    let order = orders::Entity::find_by_id(call.order_id as i32)
+        .one(&c.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.window_request.as_deref(), Some("demain 14h-16h"));
 
     // Gemini's connection cap: goAway moves the session to a new connection, resumed with the
     // latest handle, and the phone call goes on (the caller still hears the agent).
@@ -394,7 +406,7 @@ async fn a_gemini_call_talks_is_interrupted_uses_a_tool_and_a_provider_failure_e
         json!({"sessionResumptionUpdate": {"newHandle": "handle-1", "resumable": true}}),
     );
     peer.send_binary(json!({"goAway": {"timeLeft": "1s"}}));
-    let mut peer = gemini.peer().await;
+    let peer = gemini.peer().await;
     assert_eq!(peer.config["sessionResumption"]["handle"], "handle-1");
     let said = pcm_bytes(&tone(440.0, 24_000, 200));
     peer.send_binary(json!({"serverContent": {"modelTurn": {"parts": [{"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": BASE64.encode(said)}}]}}}));

@@ -48,16 +48,9 @@ pub(crate) async fn call_app_with(adjust: impl FnOnce(&mut server::config::Confi
         adjust(config);
     })
     .await;
-    let login = app
-        .login_with(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await;
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    app.login_admin().await;
+    // A second session of the admin, for the live socket.
+    let (_, cookie) = app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     for (key, value) in [
         ("twilio_enabled", "true"),
         ("twilio_account_sid", fakes::ACCOUNT_SID),
@@ -83,23 +76,10 @@ pub(crate) async fn create_order(app: &TestApp, number: &str, phone: &str) -> i6
     order["id"].as_i64().unwrap()
 }
 
-type Live =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Live = crate::helpers::LiveSocket;
 
 async fn live(c: &CallApp) -> Live {
-    let mut request = format!("{}/api/v1/live", c.app.address.replace("http", "ws"))
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", c.cookie.parse().unwrap());
-    request
-        .headers_mut()
-        .insert("origin", c.app.address.parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("live socket");
-    socket
+    c.app.live_socket(&c.cookie).await
 }
 
 async fn next_event(socket: &mut Live) -> Value {
