@@ -79,11 +79,7 @@ fn replay(args: &[String]) -> anyhow::Result<()> {
     let (direction, audio, stream_sid) =
         replay::parse_args(args).map_err(|e| anyhow::anyhow!("{e}\nusage: {}", replay::USAGE))?;
     let mut transcoder = Transcoder::new(direction, audio, &stream_sid)?;
-    replay::run(
-        &mut transcoder,
-        std::io::stdin().lock(),
-        std::io::stdout().lock(),
-    )?;
+    replay::run_stdin(&mut transcoder)?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The resampler's inner loop over rubato's sinc rows, written so the compiler vectorizes them,
+//! The resampler's inner loops over rubato's sinc rows, written so the compiler vectorizes them,
 //! and compiled twice: for the baseline CPU and, picked at run time, for AVX2 with FMA.
 //! Calling rubato's own dot product once per output sample costs more in calls than in
 //! arithmetic (see `resample`); these loops inline into one function per direction.
@@ -30,6 +30,114 @@ impl Kernels {
         }
         correlate_with::<false>(wave, taps, out);
     }
+
+    /// `out[j] = sum over k of taps[k] * wave[j * step + k]`, rounded to `i16` (see `to_i16`),
+    /// for every `j` in `out`: one dot product per output (downsampling by `step` computes only
+    /// the samples it keeps). `taps.len()` must be a multiple of 8 and `wave` hold
+    /// `(out.len() - 1) * step + taps.len()` samples.
+    pub(super) fn decimate(self, wave: &[f32], taps: &[f32], step: usize, out: &mut [i16]) {
+        if let Some(last) = out.len().checked_sub(1) {
+            assert!(
+                wave.len() >= last * step + taps.len(),
+                "decimate: wave too short"
+            );
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2_fma {
+            // SAFETY: `detect` found AVX2 and FMA on this CPU; the lengths are checked above.
+            return unsafe { decimate_avx2_fma(wave, taps, step, out) };
+        }
+        for (j, sample) in out.iter_mut().enumerate() {
+            let mut sums = [0.0f32; 8];
+            for (v, tap) in taps.chunks_exact(8).enumerate() {
+                let x = &wave[j * step + v * 8..j * step + v * 8 + 8];
+                for ((sum, &h), &x) in sums.iter_mut().zip(tap).zip(x) {
+                    *sum += h * x;
+                }
+            }
+            *sample = to_i16(sum8(&sums));
+        }
+    }
+}
+
+/// `decimate` with AVX2 intrinsics: eight outputs at a time (eight independent sums keep both
+/// FMA units busy), each summed in one vector of eight lanes; every 8 taps are loaded once for
+/// the eight. The lanes are added in `sum8`'s order. (Written out: the compiler does not turn
+/// the portable form into vector code.)
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA, and `wave` the length `decimate` checks.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn decimate_avx2_fma(wave: &[f32], taps: &[f32], step: usize, out: &mut [i16]) {
+    use std::arch::x86_64::{
+        __m256, _mm256_add_ps, _mm256_castps256_ps128, _mm256_cvtps_epi32, _mm256_fmadd_ps,
+        _mm256_hadd_ps, _mm256_loadu_ps, _mm256_permute2f128_ps, _mm256_setzero_ps,
+        _mm256_storeu_si256, _mm_cvtss_f32,
+    };
+    let vectors = taps.len() / 8;
+    let (x, h) = (wave.as_ptr(), taps.as_ptr());
+    let mut j = 0;
+    while out.len() - j >= 8 {
+        let mut acc: [__m256; 8] = [_mm256_setzero_ps(); 8];
+        for v in 0..vectors {
+            // SAFETY: v < taps.len() / 8, and output j + o reads wave[(j + o) * step + 8 * v..][..8],
+            // within the length checked by `decimate`.
+            let tap = unsafe { _mm256_loadu_ps(h.add(v * 8)) };
+            for (o, sum) in acc.iter_mut().enumerate() {
+                let window = unsafe { _mm256_loadu_ps(x.add((j + o) * step + v * 8)) };
+                *sum = _mm256_fmadd_ps(tap, window, *sum);
+            }
+        }
+        // Pairwise within each output, then the two halves: [sum 0, ..., sum 7].
+        let quads = |a: usize| {
+            _mm256_hadd_ps(
+                _mm256_hadd_ps(acc[a], acc[a + 1]),
+                _mm256_hadd_ps(acc[a + 2], acc[a + 3]),
+            )
+        };
+        let (low, high) = (quads(0), quads(4));
+        let sums = _mm256_add_ps(
+            _mm256_permute2f128_ps(low, high, 0x20),
+            _mm256_permute2f128_ps(low, high, 0x31),
+        );
+        // Round to nearest even as `to_i16` does; the sums are far inside the i32 range.
+        let mut rounded = [0i32; 8];
+        // SAFETY: `rounded` holds eight i32.
+        unsafe { _mm256_storeu_si256(rounded.as_mut_ptr().cast(), _mm256_cvtps_epi32(sums)) };
+        for (sample, &value) in out[j..j + 8].iter_mut().zip(&rounded) {
+            *sample = value.clamp(i16::MIN.into(), i16::MAX.into()) as i16;
+        }
+        j += 8;
+    }
+    for (k, sample) in out.iter_mut().enumerate().skip(j) {
+        let mut acc = _mm256_setzero_ps();
+        for v in 0..vectors {
+            // SAFETY: as above, for the single output k.
+            let tap = unsafe { _mm256_loadu_ps(h.add(v * 8)) };
+            let window = unsafe { _mm256_loadu_ps(x.add(k * step + v * 8)) };
+            acc = _mm256_fmadd_ps(tap, window, acc);
+        }
+        let zero = _mm256_setzero_ps();
+        let pairs = _mm256_hadd_ps(_mm256_hadd_ps(acc, zero), zero);
+        let sum = _mm256_add_ps(pairs, _mm256_permute2f128_ps(pairs, pairs, 0x01));
+        *sample = to_i16(_mm_cvtss_f32(_mm256_castps256_ps128(sum)));
+    }
+}
+
+/// The sum of eight lanes, pairwise, in the order of the AVX2 reduction.
+#[inline(always)]
+fn sum8(s: &[f32; 8]) -> f32 {
+    ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+/// Rounds to the nearest `i16` (ties to even), saturating. Adding and removing 1.5 * 2^23 makes
+/// the FPU round (exact for |x| < 2^22, far beyond any sample); `f32::round` would be a libm call
+/// per sample on baseline x86-64, and the float-to-int `as` saturates.
+#[inline]
+pub(super) fn to_i16(sample: f32) -> i16 {
+    const ROUNDING: f32 = 12_582_912.0;
+    ((sample + ROUNDING) - ROUNDING) as i16
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -95,12 +203,18 @@ fn dot<const FMA: bool>(wave: &[f32], taps: &[f32]) -> f32 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn both_kernels_compute_the_plain_sums() {
-        let wave: Vec<f32> = (0..400).map(|i| ((i * 37) % 101) as f32 - 50.0).collect();
-        let taps: Vec<f32> = (0..44)
+    /// A test signal and `taps` taps, both in quarters so that every sum is exact.
+    fn signal_and_taps(taps: usize) -> (Vec<f32>, Vec<f32>) {
+        let wave = (0..400).map(|i| ((i * 37) % 101) as f32 - 50.0).collect();
+        let taps = (0..taps)
             .map(|k| ((k * 13) % 7) as f32 * 0.25 - 0.5)
             .collect();
+        (wave, taps)
+    }
+
+    #[test]
+    fn both_kernels_compute_the_plain_sums() {
+        let (wave, taps) = signal_and_taps(44);
         for kernels in [Kernels { avx2_fma: false }, Kernels::detect()] {
             for n in [0, 5, 8, 77] {
                 let mut out = vec![0.0; n];
@@ -108,6 +222,21 @@ mod tests {
                 for (j, &got) in out.iter().enumerate() {
                     let expected: f32 = (0..taps.len()).map(|k| taps[k] * wave[j + k]).sum();
                     assert!((got - expected).abs() < 1e-3, "n {n}, output {j}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn both_kernels_compute_the_plain_decimated_sums() {
+        let (wave, taps) = signal_and_taps(48);
+        for kernels in [Kernels { avx2_fma: false }, Kernels::detect()] {
+            for n in [0, 3, 8, 11, 100] {
+                let mut out = vec![0; n];
+                kernels.decimate(&wave, &taps, 3, &mut out);
+                for (j, &got) in out.iter().enumerate() {
+                    let expected: f32 = (0..taps.len()).map(|k| taps[k] * wave[3 * j + k]).sum();
+                    assert_eq!(got, to_i16(expected), "n {n}, output {j}");
                 }
             }
         }

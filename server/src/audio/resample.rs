@@ -4,26 +4,28 @@
 //! upsampling by `L` gives exactly `L` samples per input sample, downsampling by `M` gives one
 //! sample per `M` inputs, counted from the first (so `n` whole frames in give `n` frames out).
 //!
-//! ## The filter: rubato's windowed sinc, 120 taps at 24 kHz, Blackman-Harris, cutoff 0.95
+//! ## The filter: rubato's windowed sinc, 72 taps at 24 kHz, Blackman-Harris, cutoff 0.95
 //! Every conversion here meets the telephone band at 8 kHz, so all three use one low-pass,
-//! 120 taps at 24 kHz (`sinc_len` 40 at 8 kHz for the upsamplers, 120 at 24 kHz for the
+//! 72 taps at 24 kHz (`sinc_len` 24 at 8 kHz for the upsamplers, 72 at 24 kHz for the
 //! downsampler), a Blackman-Harris window and `f_cutoff` 0.95 (3.8 kHz). Its response, computed
-//! from rubato's own table: -0.3 dB at 3.4 kHz, -6 dB at 3.8 kHz, -57 dB at 4.4 kHz and below
-//! -109 dB from 4.6 kHz on; its delay is half its length, 2.5 ms. Measured end to end with
-//! `quality_probe.py` through `orderline replay` (README, Benchmarks, "Bridge transcode"):
-//! alias rejection beyond what mu-law can show (the 6 kHz tone comes out as digital silence),
-//! image rejection 95.5 dB, held back 0.0 ms, click shift 2.5 ms each way (goal: >= 60 dB,
-//! <= 3 ms; pipecat-ai: 72 / 89 dB at 82.5 ms). Shorter filters were weighed: 96 taps (2 ms)
-//! still gives -65 dB at 4.6 kHz but -0.6 dB at 3.4 kHz; 72 taps (1.5 ms) only -49 dB at
-//! 4.6 kHz. BlackmanHarris2 and Blackman2 roll off too early at these lengths; plain Blackman's
-//! sidelobes (-58 dB) are too close to the goal.
+//! from rubato's formula: -0.1 dB at 3 kHz, -1.3 dB at 3.4 kHz, -6 dB at 3.8 kHz, -39 dB at
+//! 4.6 kHz, below -87 dB from 5 kHz and -111 dB from 5.5 kHz on; its delay is half its length,
+//! 1.5 ms. Measured end to end with `quality_probe.py` through `orderline replay` (README,
+//! Benchmarks, "Bridge transcode"): alias rejection beyond what mu-law can show (the 6 kHz tone
+//! comes out as digital silence), image rejection 91.8 dB, held back 0.0 ms, click shift 1.5 ms
+//! each way (goal: >= 60 dB, <= 3 ms; pipecat-ai: 72 / 89 dB at 82.5 ms). The price of the
+//! shorter filter is its transition band: agent audio between 4.2 and 5 kHz folds into 3 to
+//! 3.8 kHz only 17 to 87 dB down, where the 120 taps used before (2.5 ms) gave 30 to 110 dB; it
+//! costs 40 % less CPU in both directions, which the bridge's CPU goal (issue 10) needed.
+//! 96 taps (2 ms) would give -65 dB at 4.6 kHz. BlackmanHarris2 and Blackman2 roll off too
+//! early at these lengths; plain Blackman's sidelobes (-58 dB) are too close to the goal.
 //!
 //! ## How rubato is used, and why not through its `Async` resampler
 //! Both ratios are integers, so every output sample falls on one of `L` sinc phases. rubato's
 //! `make_interpolator` builds exactly that table (its windowed sinc, oversampling factor `L`,
 //! one row per phase), and this module runs the rows over the input itself: upsampling is one
-//! correlation per phase, downsampling one per input phase (the row split in `M`), both in
-//! `fir`'s vector loops. rubato's `Async` resampler with `Nearest` interpolation computes the
+//! correlation per phase, downsampling one dot product per output it keeps, both in `fir`'s
+//! vector loops. rubato's `Async` resampler with `Nearest` interpolation computes the
 //! same samples from the same table (a test checks this to 1 LSB), but it walks a
 //! floating-point position and calls its dot product and buffer adapters once per output
 //! sample, and its first call returns a few samples short, which would hold a whole Twilio
@@ -32,7 +34,7 @@
 //! 0.05 s in the vector loops (24 to 8 kHz: the same), which the bridge's CPU goal needed. Integer phases also
 //! mean no drift, no lead-in and no chunking: any input length works (20 ms frames in practice).
 
-use super::fir::Kernels;
+use super::fir::{to_i16, Kernels};
 use super::AudioError;
 use rubato::sinc_interpolator::{make_interpolator, AnyInterpolator, SincInterpolator};
 use rubato::WindowFunction;
@@ -70,14 +72,14 @@ impl Conversion {
     pub fn filter(self) -> SincFilter {
         let window = WindowFunction::BlackmanHarris;
         match self {
-            // 40 taps at 8 kHz: the same 120 taps at 24 kHz as the way down.
+            // 24 taps at 8 kHz: the same 72 taps at 24 kHz as the way down.
             Conversion::Up8kTo16k | Conversion::Up8kTo24k => SincFilter {
-                sinc_len: 40,
+                sinc_len: 24,
                 f_cutoff: 0.95,
                 window,
             },
             Conversion::Down24kTo8k => SincFilter {
-                sinc_len: 120,
+                sinc_len: 72,
                 f_cutoff: 0.95,
                 window,
             },
@@ -114,13 +116,8 @@ pub struct StreamResampler {
     wave: Vec<f32>,
     /// Downsampling: position in `wave` of the input sample that the next output belongs to.
     next: usize,
-    /// Outputs before rounding (reused).
+    /// Upsampling: the outputs of each phase before rounding (reused).
     phase: Vec<f32>,
-    /// Downsampling: rubato's row split by input phase (`r`: taps r, r + down, ...).
-    decimation_rows: Vec<Vec<f32>>,
-    /// Downsampling: one input phase of `wave`, and its share of the outputs (reused).
-    strided: Vec<f32>,
-    partial: Vec<f32>,
     /// The vector loops for this CPU.
     kernels: Kernels,
 }
@@ -163,17 +160,6 @@ impl StreamResampler {
             filter.window,
         );
         let taps = sincs.nbr_points();
-        if !taps.is_multiple_of(down) {
-            return Err(AudioError::UnsupportedRatio { from, to });
-        }
-        let decimation_rows = if down > 1 {
-            let row = &sincs.get_sincs()[0];
-            (0..down)
-                .map(|r| row.iter().skip(r).step_by(down).copied().collect())
-                .collect()
-        } else {
-            Vec::new()
-        };
         Ok(Self {
             sincs,
             taps,
@@ -183,9 +169,6 @@ impl StreamResampler {
             wave: vec![0.0; taps],
             next: taps,
             phase: Vec::new(),
-            decimation_rows,
-            strided: Vec::new(),
-            partial: Vec::new(),
             kernels: Kernels::detect(),
         })
     }
@@ -221,29 +204,20 @@ impl StreamResampler {
             interleave(&self.phase, fresh, &mut output[base..]);
         } else {
             // Output j belongs to input sample j*down and is computed as soon as it arrives:
-            // out[j] = sum over r, q of row[q*down + r] * wave[first + (j + q)*down + r], so one
-            // correlation per input phase r (every down-th sample from r) with its taps.
+            // out[j] = sum over k of row[k] * wave[first + j*down + k], one dot product each.
             let count = self
                 .wave
                 .len()
                 .saturating_sub(self.next)
                 .div_ceil(self.down);
             let first = self.next + 1 - self.taps;
-            let span = count + self.taps / self.down - 1;
-            self.phase.clear();
-            self.phase.resize(count, 0.0);
-            for (r, taps) in self.decimation_rows.iter().enumerate() {
-                self.strided.clear();
-                self.strided
-                    .extend((0..span).map(|n| self.wave[first + r + n * self.down]));
-                self.partial.resize(count, 0.0);
-                self.kernels
-                    .correlate(&self.strided, taps, &mut self.partial);
-                for (sum, part) in self.phase.iter_mut().zip(&self.partial) {
-                    *sum += part;
-                }
-            }
-            output.extend(self.phase.iter().map(|&sample| to_i16(sample)));
+            output.resize(base + count, 0);
+            self.kernels.decimate(
+                &self.wave[first..],
+                &rows[0],
+                self.down,
+                &mut output[base..],
+            );
             self.next = self.next + count * self.down - fresh;
         }
         self.wave.drain(..fresh);
@@ -283,15 +257,6 @@ fn interleave(phases: &[f32], n: usize, out: &mut [i16]) {
             }
         }
     }
-}
-
-/// Rounds to the nearest `i16` (ties to even), saturating. Adding and removing 1.5 * 2^23 makes
-/// the FPU round (exact for |x| < 2^22, far beyond any sample); `f32::round` would be a libm call
-/// per sample on baseline x86-64, and the float-to-int `as` saturates.
-#[inline]
-fn to_i16(sample: f32) -> i16 {
-    const ROUNDING: f32 = 12_582_912.0;
-    ((sample + ROUNDING) - ROUNDING) as i16
 }
 
 #[cfg(test)]

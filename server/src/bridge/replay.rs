@@ -4,9 +4,13 @@
 //! sent. Output is buffered, and flushed whenever the input has nothing more ready (so an
 //! interactive pipe sees each answer at once, and a file is not written line by line).
 //! Malformed lines are logged on stderr and skipped.
+//!
+//! A regular file on stdin is mapped in memory rather than read: copying 40 MB of capture out
+//! of the page cache costs the kernel more CPU than transcoding it (see [`run_file`]).
 
 use super::transcode::{Direction, Messages, OpenAiAudio, Transcoder};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 /// Buffer size for both ends: large enough that reading and writing cost few system calls.
 const BUFFER: usize = 1 << 20;
@@ -22,49 +26,139 @@ pub struct ReplayStats {
     pub written: u64,
 }
 
-/// Replays `input` through a transcoder for `direction` and writes its messages to `output`.
+/// Replays `input` through `transcoder` and writes its messages to `output`.
 pub fn run(
     transcoder: &mut Transcoder,
     input: impl Read,
     output: impl Write,
 ) -> std::io::Result<ReplayStats> {
-    let mut reader = BufReader::with_capacity(BUFFER, input);
-    let mut writer = std::io::BufWriter::with_capacity(BUFFER, output);
-    let mut line = Vec::new();
-    let mut messages = Messages::new();
-    let mut stats = ReplayStats::default();
-    loop {
-        if reader.buffer().is_empty() {
-            writer.flush()?;
-        }
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        stats.lines += 1;
-        let Ok(text) = std::str::from_utf8(&line) else {
-            stats.skipped += 1;
-            tracing::warn!(line = stats.lines, "skipped: not UTF-8");
-            continue;
-        };
-        let text = text.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
-            continue;
-        }
-        messages.clear();
-        if let Err(error) = transcoder.push(text, &mut messages) {
-            stats.skipped += 1;
-            tracing::warn!(line = stats.lines, %error, "skipped");
-            continue;
-        }
-        for message in messages.iter() {
-            writer.write_all(message.as_bytes())?;
-            writer.write_all(b"\n")?;
-            stats.written += 1;
+    let mut replay = Replay::new(transcoder, output);
+    replay.read(Vec::new(), input)?;
+    replay.finish()
+}
+
+/// Replays the regular file `file` from its current offset, like [`run`], but maps it in memory
+/// instead of copying it out with `read`; whatever is appended after it was mapped is read as
+/// usual. Another process truncating the file meanwhile would crash the replay (`SIGBUS`), as
+/// with any mapped file: a capture is not written while it is replayed.
+pub fn run_file(
+    transcoder: &mut Transcoder,
+    mut file: &File,
+    output: impl Write,
+) -> std::io::Result<ReplayStats> {
+    let offset = file.stream_position()?;
+    // SAFETY: the map is only read, and only while the file is not truncated (see above).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    let mapped = map.get(offset as usize..).unwrap_or_default();
+    let mut replay = Replay::new(transcoder, output);
+    let unfinished = replay.lines(mapped)?.to_vec();
+    file.seek(SeekFrom::Start(offset + mapped.len() as u64))?;
+    replay.read(unfinished, file)?;
+    replay.finish()
+}
+
+/// Replays stdin to stdout: through [`run_file`] when stdin is a regular file, else [`run`].
+pub fn run_stdin(transcoder: &mut Transcoder) -> std::io::Result<ReplayStats> {
+    let stdout = std::io::stdout().lock();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let file = File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+        if file.metadata()?.is_file() {
+            return run_file(transcoder, &file, stdout);
         }
     }
-    writer.flush()?;
-    Ok(stats)
+    run(transcoder, std::io::stdin().lock(), stdout)
+}
+
+/// One replay in progress: the transcoder, the output and the counts.
+struct Replay<'t, W: Write> {
+    transcoder: &'t mut Transcoder,
+    writer: BufWriter<W>,
+    messages: Messages,
+    stats: ReplayStats,
+}
+
+impl<'t, W: Write> Replay<'t, W> {
+    fn new(transcoder: &'t mut Transcoder, output: W) -> Self {
+        Self {
+            transcoder,
+            writer: BufWriter::with_capacity(BUFFER, output),
+            messages: Messages::new(),
+            stats: ReplayStats::default(),
+        }
+    }
+
+    /// Replays every line of `input`, the first one starting with `unfinished`; flushes the
+    /// output before waiting for more input. Lines are taken from the read buffer in place.
+    fn read(&mut self, mut unfinished: Vec<u8>, input: impl Read) -> std::io::Result<()> {
+        let mut reader = BufReader::with_capacity(BUFFER, input);
+        loop {
+            if reader.buffer().is_empty() {
+                self.writer.flush()?;
+            }
+            let buffer = reader.fill_buf()?;
+            let read = buffer.len();
+            if read == 0 {
+                break;
+            }
+            match memchr::memchr(b'\n', buffer) {
+                None => unfinished.extend_from_slice(buffer),
+                Some(end) => {
+                    unfinished.extend_from_slice(&buffer[..end]);
+                    self.line(&unfinished)?;
+                    unfinished.clear();
+                    let rest = self.lines(&buffer[end + 1..])?;
+                    unfinished.extend_from_slice(rest);
+                }
+            }
+            reader.consume(read);
+        }
+        if !unfinished.is_empty() {
+            self.line(&unfinished)?;
+        }
+        Ok(())
+    }
+
+    /// Replays every complete line of `bytes` and returns what follows the last newline.
+    fn lines<'b>(&mut self, mut bytes: &'b [u8]) -> std::io::Result<&'b [u8]> {
+        while let Some(end) = memchr::memchr(b'\n', bytes) {
+            self.line(&bytes[..end])?;
+            bytes = &bytes[end + 1..];
+        }
+        Ok(bytes)
+    }
+
+    /// Replays one line (without its newline).
+    fn line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        self.stats.lines += 1;
+        let Ok(text) = std::str::from_utf8(line) else {
+            self.stats.skipped += 1;
+            tracing::warn!(line = self.stats.lines, "skipped: not UTF-8");
+            return Ok(());
+        };
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        self.messages.clear();
+        if let Err(error) = self.transcoder.push(text, &mut self.messages) {
+            self.stats.skipped += 1;
+            tracing::warn!(line = self.stats.lines, %error, "skipped");
+            return Ok(());
+        }
+        for message in self.messages.iter() {
+            self.writer.write_all(message.as_bytes())?;
+            self.writer.write_all(b"\n")?;
+            self.stats.written += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<ReplayStats> {
+        self.writer.flush()?;
+        Ok(self.stats)
+    }
 }
 
 /// Parses the arguments after `replay`: a direction, then optionally `--openai-audio pcm|pcmu`
@@ -122,6 +216,26 @@ mod tests {
         let text = String::from_utf8(output).unwrap();
         let expected = format!(r#"{{"type":"input_audio_buffer.append","audio":"{frame}"}}"#);
         assert_eq!(text, format!("{expected}\n{expected}\n"));
+    }
+
+    #[test]
+    fn a_mapped_file_replays_from_its_offset_like_a_stream_and_ends_without_a_newline() {
+        let frame = "gICA".repeat(40);
+        let media =
+            format!(r#"{{"event":"media","streamSid":"MZ1","media":{{"payload":"{frame}"}}}}"#);
+        let input = format!("skipped by the caller\n{media}\nnot json\n\n{media}");
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(input.as_bytes()).unwrap();
+        file.seek(SeekFrom::Start(22)).unwrap();
+        let mut transcoder =
+            Transcoder::new(Direction::TwilioToOpenAi, OpenAiAudio::Pcmu, "MZ1").unwrap();
+        let mut mapped = Vec::new();
+        let stats = run_file(&mut transcoder, &file, &mut mapped).unwrap();
+        let mut streamed = Vec::new();
+        let expected = run(&mut transcoder, &input.as_bytes()[22..], &mut streamed).unwrap();
+        assert_eq!(stats, expected);
+        assert_eq!(stats.written, 2);
+        assert_eq!(mapped, streamed);
     }
 
     #[test]

@@ -104,8 +104,6 @@ pub struct Transcoder {
     skeleton: String,
     /// Decoded audio of the current message, at its start; only ever grows (see `decode_at`).
     audio: Vec<u8>,
-    /// base64 being written (see `encode_into`).
-    chars: Vec<u8>,
     /// See [`Transcoder::caller_level`].
     level: u8,
 }
@@ -163,7 +161,6 @@ impl Transcoder {
             ranges: Vec::new(),
             skeleton: String::new(),
             audio: Vec::new(),
-            chars: Vec::new(),
             level: 0,
         })
     }
@@ -201,7 +198,7 @@ impl Transcoder {
                 };
                 out.text.push_str(prefix);
                 match uplink {
-                    Some(uplink) => encode_into(uplink.push(mulaw), &mut self.chars, &mut out.text),
+                    Some(uplink) => encode_into(uplink.push(mulaw), &mut out.text),
                     None => out.text.push_str(&payload),
                 }
                 out.text.push_str(suffix);
@@ -243,10 +240,7 @@ fn twilio_payload<'m>(
         });
     };
     scan::cut_values(message, &ranges[..1], skeleton);
-    Ok(match serde_json::from_str::<Inbound>(skeleton)? {
-        Inbound::Media { .. } => Some(Cow::Borrowed(&message[start..end])),
-        _ => None,
-    })
+    Ok(Inbound::is_media(skeleton)?.then(|| Cow::Borrowed(&message[start..end])))
 }
 
 /// Decodes the audio of an OpenAI `response.output_audio.delta` into the start of `audio` and
@@ -265,9 +259,10 @@ fn openai_audio(
         });
     };
     scan::cut_values(message, &ranges[..1], skeleton);
-    Ok(match serde_json::from_str(skeleton)? {
-        OpenAiServer::AudioDelta { .. } => decode_at(&message.as_bytes()[start..end], audio, 0)?,
-        OpenAiServer::Other => 0,
+    Ok(if OpenAiServer::is_audio_delta(skeleton)? {
+        decode_at(&message.as_bytes()[start..end], audio, 0)?
+    } else {
+        0
     })
 }
 

@@ -5,6 +5,7 @@
 
 use super::transcode::TranscodeError;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// OpenAI Realtime `input_audio_buffer.append`, around the base64 audio.
 pub(super) const OPENAI_APPEND: (&str, &str) =
@@ -26,6 +27,36 @@ pub(super) enum OpenAiServer {
     /// Any other event.
     #[serde(other)]
     Other,
+}
+
+impl OpenAiServer {
+    /// Whether `json` parses as [`OpenAiServer::AudioDelta`], answered for well-formed events
+    /// without building one (no allocation on the audio hot path); anything else is left to
+    /// the full parse, so the answer and the errors are the same.
+    pub(super) fn is_audio_delta(json: &str) -> Result<bool, serde_json::Error> {
+        if let Ok(probe) = serde_json::from_str::<OpenAiProbe>(json) {
+            let audio = AUDIO_DELTA_TYPES.contains(&&*probe.kind);
+            if !audio || probe.delta.is_some() {
+                return Ok(audio);
+            }
+        }
+        Ok(matches!(
+            serde_json::from_str(json)?,
+            OpenAiServer::AudioDelta { .. }
+        ))
+    }
+}
+
+/// The `type`s of [`OpenAiServer::AudioDelta`] (its name and alias above).
+const AUDIO_DELTA_TYPES: [&str; 2] = ["response.output_audio.delta", "response.audio.delta"];
+
+/// The tag and the member an audio delta requires, borrowed from the text.
+#[derive(Deserialize)]
+struct OpenAiProbe<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    delta: Option<Cow<'a, str>>,
 }
 
 /// A Gemini Live server message (`LiveServerMessage`), down to the audio parts.
@@ -87,4 +118,34 @@ pub(super) fn gemini_audio_parts(message: &GeminiServer) -> Result<Vec<&str>, Tr
         audio.push(inline.data.as_str());
     }
     Ok(audio)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_audio_delta_answers_as_the_full_parse_does() {
+        let cases = [
+            r#"{"type":"response.output_audio.delta","event_id":"e1","delta":""}"#,
+            r#"{"type":"response.audio.delta","delta":""}"#,
+            r#"{"type":"response.output_audio.delta"}"#,
+            r#"{"type":"response.output_audio.delta","delta":5}"#,
+            r#"{"type":"response.output_audio_transcript.delta","delta":"Bonjour"}"#,
+            r#"{"type":"response.function_call_arguments.delta","delta":7}"#,
+            r#"{"type":"response.output_audio\u002edelta","delta":""}"#,
+            r#"{"type":"response.done","response":{}}"#,
+            r#"{"delta":""}"#,
+            r#"{"type":5}"#,
+            r#"{"type":"response.output_audio.delta","delta":""} x"#,
+        ];
+        for json in cases {
+            let full = serde_json::from_str::<OpenAiServer>(json)
+                .map(|event| matches!(event, OpenAiServer::AudioDelta { .. }));
+            match (OpenAiServer::is_audio_delta(json), full) {
+                (Ok(fast), Ok(full)) => assert_eq!(fast, full, "{json}"),
+                (fast, full) => assert!(fast.is_err() && full.is_err(), "{json}"),
+            }
+        }
+    }
 }

@@ -3,8 +3,8 @@
 //! message of the audio hot path straight into a reused buffer (same JSON as `Outbound::Media`).
 //! Numbers that Twilio sends as strings stay strings. Pure: no IO.
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A message Twilio sends on the Media Streams socket.
@@ -40,6 +40,44 @@ pub enum Inbound {
         #[serde(rename = "streamSid")]
         stream_sid: String,
     },
+}
+
+impl Inbound {
+    /// Whether `json` parses as [`Inbound::Media`], answered for well-formed media messages
+    /// without building one (no allocation: the audio hot path asks this 50 times a second);
+    /// anything else is left to the full parse, so the answer and the errors are the same.
+    pub fn is_media(json: &str) -> Result<bool, serde_json::Error> {
+        match serde_json::from_str::<MediaProbe>(json) {
+            Ok(probe) if probe.event == "media" => Ok(true),
+            _ => Ok(matches!(serde_json::from_str(json)?, Inbound::Media { .. })),
+        }
+    }
+}
+
+/// The members [`Inbound::Media`] requires, with the same types, borrowed from the text.
+#[derive(Deserialize)]
+#[expect(dead_code, reason = "parsed only to check the members' types")]
+struct MediaProbe<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(rename = "streamSid", borrow)]
+    stream_sid: Cow<'a, str>,
+    #[serde(borrow)]
+    media: MediaProbeFields<'a>,
+}
+
+/// The members of [`Media`], borrowed.
+#[derive(Deserialize)]
+#[expect(dead_code, reason = "parsed only to check the members' types")]
+struct MediaProbeFields<'a> {
+    #[serde(borrow)]
+    payload: Cow<'a, str>,
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    track: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    chunk: Option<Cow<'a, str>>,
 }
 
 /// A message we send on a bidirectional Media Streams socket.
@@ -105,7 +143,7 @@ impl MediaWriter {
     /// Appends the message carrying `mulaw` (mu-law 8 kHz bytes) to `out`.
     pub fn write(&self, mulaw: &[u8], out: &mut String) {
         out.push_str(&self.prefix);
-        base64::engine::general_purpose::STANDARD.encode_string(mulaw, out);
+        base64_simd::STANDARD.encode_append(mulaw, out);
         out.push_str("\"}}");
     }
 }
@@ -160,6 +198,33 @@ mod tests {
             serde_json::from_str::<Inbound>(media).unwrap(),
             Inbound::Media { .. }
         ));
+    }
+
+    #[test]
+    fn is_media_answers_as_the_full_parse_does() {
+        let media = r#"{"event":"media","sequenceNumber":"4","media":{"track":"inbound","chunk":"2","timestamp":"5","payload":""},"streamSid":"MZ1"}"#;
+        let cases = [
+            media.to_owned(),
+            media.replace(r#""track":"inbound","#, ""),
+            media.replace(r#""chunk":"2""#, r#""chunk":null"#),
+            media.replace(r#""chunk":"2""#, r#""chunk":2"#),
+            media.replace(r#""streamSid":"MZ1""#, r#""streamSid":1"#),
+            media.replace(r#","streamSid":"MZ1""#, ""),
+            media.replace(r#""event":"media""#, r#""event":"m\u0065dia""#),
+            media.replace(r#""event":"media""#, r#""event":"stop""#),
+            media.replace(r#""event":"media","#, r#""event":"media","event":"media","#),
+            r#"{"event":"stop","streamSid":"MZ1"}"#.to_owned(),
+            r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#.to_owned(),
+            format!("{media} x"),
+        ];
+        for json in &cases {
+            let full =
+                serde_json::from_str::<Inbound>(json).map(|m| matches!(m, Inbound::Media { .. }));
+            match (Inbound::is_media(json), full) {
+                (Ok(fast), Ok(full)) => assert_eq!(fast, full, "{json}"),
+                (fast, full) => assert!(fast.is_err() && full.is_err(), "{json}"),
+            }
+        }
     }
 
     #[test]
