@@ -101,7 +101,7 @@ test('a call talks with the agent: the transcript appears live and the agent\'s 
   }
 
   // Assert: the transcript appears live, and the note the agent added shows on the order.
-  const transcript = page.getByRole('region', { name: 'Transcript' });
+  const transcript = page.getByRole('region', { name: 'Transcript', exact: true }).first();
   await expect(transcript).toContainText(CALLER_LINE);
   await expect(transcript).toContainText(AGENT_REPLY);
   await expect(page.locator('dd.notes, dt:has-text("Notes") + dd').first()).toContainText(NOTE);
@@ -111,6 +111,6 @@ test('a call talks with the agent: the transcript appears live and the agent\'s 
   socket.send(JSON.stringify({ event: 'stop', sequenceNumber: '60', streamSid: 'MZe2e', stop: { accountSid: 'AC0123456789abcdef0123456789abcdef', callSid: sid } }));
   await new Promise((resolve) => socket.once('close', resolve));
   await page.reload();
-  await expect(page.getByRole('region', { name: 'Transcript' })).toContainText(CALLER_LINE);
+  await expect(page.getByRole('region', { name: 'Transcript', exact: true }).first()).toContainText(CALLER_LINE);
   await expect(page.locator('dd.notes, dt:has-text("Notes") + dd').first()).toContainText(NOTE);
 });
