@@ -80,6 +80,12 @@ pub fn print(m: &Measured) -> bool {
         .filter(|(c, h)| c.sent != **h)
         .count();
     let out_of_order: u64 = m.heard.iter().map(|h| h.out_of_order).sum();
+    // A session not closed within the collection wait is missing here: its frames count as lost.
+    println!(
+        "provider sessions recorded (closed): {} of {} calls",
+        m.heard.len(),
+        m.calls.len()
+    );
     println!(
         "frames: sent {sent}, received by the provider {heard}, lost {}; calls with a loss {lossy}, failed calls {}, out of order {out_of_order}",
         sent.saturating_sub(heard),
