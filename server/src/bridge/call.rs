@@ -476,5 +476,5 @@ async fn sleep_until_some(deadline: Option<Instant>) {
 }
 
 #[cfg(test)]
-#[path = "call_tests.rs"]
+#[path = "call_tests/mod.rs"]
 mod tests;
