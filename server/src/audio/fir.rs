@@ -60,6 +60,150 @@ impl Kernels {
     }
 }
 
+impl Kernels {
+    /// Appends `input` to `wave` as `f32`.
+    pub(super) fn widen(self, input: &[i16], wave: &mut Vec<f32>) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2_fma {
+            // SAFETY: `detect` found AVX2 and FMA on this CPU.
+            return unsafe { widen_avx2(input, wave) };
+        }
+        widen_with(input, wave);
+    }
+
+    /// Writes `phases` (`phases.len() / n` runs of `n` samples) interleaved into `out`,
+    /// rounded: `out[i * up + p] = phases[p * n + i]`. `out` holds `phases.len()` samples.
+    pub(super) fn interleave(self, phases: &[f32], n: usize, out: &mut [i16]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2_fma {
+            // SAFETY: `detect` found AVX2 and FMA on this CPU.
+            return unsafe { interleave_avx2(phases, n, out) };
+        }
+        interleave_with(phases, n, out);
+    }
+}
+
+#[inline(always)]
+fn widen_with(input: &[i16], wave: &mut Vec<f32>) {
+    wave.extend(input.iter().map(|&s| f32::from(s)));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn widen_avx2(input: &[i16], wave: &mut Vec<f32>) {
+    widen_with(input, wave);
+}
+
+/// Indexed loops over slices cut to length first, so that the compiler sees no bounds to check
+/// and vectorizes the strided stores.
+#[inline(always)]
+fn interleave_with(phases: &[f32], n: usize, out: &mut [i16]) {
+    if n == 0 {
+        return;
+    }
+    let up = phases.len() / n;
+    let out = &mut out[..up * n];
+    match up {
+        2 => {
+            let (a, b) = (&phases[..n], &phases[n..2 * n]);
+            for i in 0..n {
+                out[2 * i] = to_i16(a[i]);
+                out[2 * i + 1] = to_i16(b[i]);
+            }
+        }
+        3 => {
+            let (a, b, c) = (&phases[..n], &phases[n..2 * n], &phases[2 * n..3 * n]);
+            for i in 0..n {
+                out[3 * i] = to_i16(a[i]);
+                out[3 * i + 1] = to_i16(b[i]);
+                out[3 * i + 2] = to_i16(c[i]);
+            }
+        }
+        _ => {
+            for (p, run) in phases.chunks_exact(n).enumerate() {
+                for (sample, &value) in out[p..].iter_mut().step_by(up).zip(run) {
+                    *sample = to_i16(value);
+                }
+            }
+        }
+    }
+}
+
+/// `interleave` with AVX2 for two and three phases (16 and 24 kHz from 8 kHz): eight samples of
+/// each phase rounded at once (`cvtps` rounds to nearest even, as `to_i16`; `packs` saturates,
+/// as its cast), then shuffled into place; the rest as `interleave_with`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn interleave_avx2(phases: &[f32], n: usize, out: &mut [i16]) {
+    use std::arch::x86_64::{
+        __m128i, _mm256_castsi256_si128, _mm256_cvtps_epi32, _mm256_extracti128_si256,
+        _mm256_loadu_ps, _mm_loadu_si128, _mm_or_si128, _mm_packs_epi32, _mm_shuffle_epi8,
+        _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpacklo_epi16,
+    };
+    let up = phases.len().checked_div(n).unwrap_or(0);
+    if !(up == 2 || up == 3) || out.len() < up * n {
+        return interleave_with(phases, n, out);
+    }
+    // Eight rounded, saturated i16 from phase `p` at `i`.
+    let load = |p: usize, i: usize| -> __m128i {
+        let run = &phases[p * n + i..p * n + i + 8];
+        // SAFETY: `run` holds eight f32.
+        let wide = _mm256_cvtps_epi32(unsafe { _mm256_loadu_ps(run.as_ptr()) });
+        _mm_packs_epi32(
+            _mm256_castsi256_si128(wide),
+            _mm256_extracti128_si256::<1>(wide),
+        )
+    };
+    let store = |at: usize, value: __m128i, out: &mut [i16]| {
+        let slot = &mut out[at..at + 8];
+        // SAFETY: `slot` holds eight i16.
+        unsafe { _mm_storeu_si128(slot.as_mut_ptr().cast(), value) };
+    };
+    let blocks = n / 8;
+    if up == 2 {
+        for block in 0..blocks {
+            let (a, b) = (load(0, block * 8), load(1, block * 8));
+            store(block * 16, _mm_unpacklo_epi16(a, b), out);
+            store(block * 16 + 8, _mm_unpackhi_epi16(a, b), out);
+        }
+    } else {
+        // Byte shuffles placing a, b and c (eight i16 each) into the 24 interleaved samples;
+        // -1 leaves a zero for the other two to fill.
+        const MASKS: [[[i8; 16]; 3]; 3] = shuffle_masks();
+        // SAFETY: each mask is 16 bytes.
+        let mask = |o: usize, p: usize| unsafe { _mm_loadu_si128(MASKS[o][p].as_ptr().cast()) };
+        for block in 0..blocks {
+            let i = block * 8;
+            let abc = [load(0, i), load(1, i), load(2, i)];
+            for o in 0..3 {
+                let part = |p: usize| _mm_shuffle_epi8(abc[p], mask(o, p));
+                let value = _mm_or_si128(_mm_or_si128(part(0), part(1)), part(2));
+                store(block * 24 + o * 8, value, out);
+            }
+        }
+    }
+    for i in blocks * 8..n {
+        for p in 0..up {
+            out[i * up + p] = to_i16(phases[p * n + i]);
+        }
+    }
+}
+
+/// `MASKS[o][p]`: the `pshufb` mask that moves phase `p`'s samples into output vector `o` of a
+/// 24-sample block (sample `s` of the block is phase `s % 3`, input `s / 3`).
+const fn shuffle_masks() -> [[[i8; 16]; 3]; 3] {
+    let mut masks = [[[-1i8; 16]; 3]; 3];
+    let mut s = 0;
+    while s < 24 {
+        let (o, lane) = (s / 8, s % 8);
+        let (p, i) = (s % 3, s / 3);
+        masks[o][p][2 * lane] = (2 * i) as i8;
+        masks[o][p][2 * lane + 1] = (2 * i + 1) as i8;
+        s += 1;
+    }
+    masks
+}
+
 /// `decimate` with AVX2 intrinsics: eight outputs at a time (eight independent sums keep both
 /// FMA units busy), each summed in one vector of eight lanes; every 8 taps are loaded once for
 /// the eight. The lanes are added in `sum8`'s order. (Written out: the compiler does not turn
@@ -134,7 +278,7 @@ fn sum8(s: &[f32; 8]) -> f32 {
 /// Rounds to the nearest `i16` (ties to even), saturating. Adding and removing 1.5 * 2^23 makes
 /// the FPU round (exact for |x| < 2^22, far beyond any sample); `f32::round` would be a libm call
 /// per sample on baseline x86-64, and the float-to-int `as` saturates.
-#[inline]
+#[inline(always)]
 pub(super) fn to_i16(sample: f32) -> i16 {
     const ROUNDING: f32 = 12_582_912.0;
     ((sample + ROUNDING) - ROUNDING) as i16
@@ -222,6 +366,25 @@ mod tests {
                 for (j, &got) in out.iter().enumerate() {
                     let expected: f32 = (0..taps.len()).map(|k| taps[k] * wave[j + k]).sum();
                     assert!((got - expected).abs() < 1e-3, "n {n}, output {j}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn both_kernels_interleave_and_round_alike() {
+        for up in [2usize, 3, 4] {
+            for n in [0usize, 5, 8, 19, 160] {
+                let phases: Vec<f32> = (0..up * n)
+                    .map(|k| (k as f32 * 977.25) % 80_000.0 - 40_000.5 + (k % 2) as f32)
+                    .collect();
+                let expected: Vec<i16> = (0..up * n)
+                    .map(|s| to_i16(phases[(s % up) * n + s / up]))
+                    .collect();
+                for kernels in [Kernels { avx2_fma: false }, Kernels::detect()] {
+                    let mut out = vec![0i16; up * n];
+                    kernels.interleave(&phases, n, &mut out);
+                    assert_eq!(out, expected, "up {up}, n {n}");
                 }
             }
         }

@@ -34,7 +34,7 @@
 //! 0.05 s in the vector loops (24 to 8 kHz: the same), which the bridge's CPU goal needed. Integer phases also
 //! mean no drift, no lead-in and no chunking: any input length works (20 ms frames in practice).
 
-use super::fir::{to_i16, Kernels};
+use super::fir::Kernels;
 use super::AudioError;
 use rubato::sinc_interpolator::{make_interpolator, AnyInterpolator, SincInterpolator};
 use rubato::WindowFunction;
@@ -186,7 +186,7 @@ impl StreamResampler {
 
     /// Resamples `input` and appends the result to `output`.
     pub fn process(&mut self, input: &[i16], output: &mut Vec<i16>) {
-        self.wave.extend(input.iter().map(|&s| s as f32));
+        self.kernels.widen(input, &mut self.wave);
         let fresh = self.wave.len() - self.taps;
         let rows = self.sincs.get_sincs();
         let base = output.len();
@@ -201,7 +201,8 @@ impl StreamResampler {
                     .correlate(&self.wave[offset..], &rows[row], out);
             }
             output.resize(base + fresh * self.up, 0);
-            interleave(&self.phase, fresh, &mut output[base..]);
+            self.kernels
+                .interleave(&self.phase, fresh, &mut output[base..]);
         } else {
             // Output j belongs to input sample j*down and is computed as soon as it arrives:
             // out[j] = sum over k of row[k] * wave[first + j*down + k], one dot product each.
@@ -228,34 +229,6 @@ impl StreamResampler {
         self.wave.clear();
         self.wave.resize(self.taps, 0.0);
         self.next = self.taps;
-    }
-}
-
-/// Writes `phases` (`phases.len() / n` runs of `n` samples) interleaved into `out`, rounded.
-fn interleave(phases: &[f32], n: usize, out: &mut [i16]) {
-    let (first, rest) = phases.split_at(n);
-    match rest.len() / n.max(1) {
-        1 => {
-            let frames = out.chunks_exact_mut(2).zip(first).zip(rest);
-            for ((frame, &a), &b) in frames {
-                frame.copy_from_slice(&[to_i16(a), to_i16(b)]);
-            }
-        }
-        2 => {
-            let (second, third) = rest.split_at(n);
-            let frames = out.chunks_exact_mut(3).zip(first).zip(second).zip(third);
-            for (((frame, &a), &b), &c) in frames {
-                frame.copy_from_slice(&[to_i16(a), to_i16(b), to_i16(c)]);
-            }
-        }
-        _ => {
-            let up = phases.len() / n.max(1);
-            for (p, run) in phases.chunks_exact(n.max(1)).enumerate() {
-                for (sample, &value) in out[p..].iter_mut().step_by(up).zip(run) {
-                    *sample = to_i16(value);
-                }
-            }
-        }
     }
 }
 

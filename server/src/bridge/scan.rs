@@ -4,14 +4,31 @@
 //! (the "skeleton", a few hundred bytes). Base64 never contains `"` or `\`, so a value with an
 //! escape is left to the full serde parse.
 
+/// A key to look for, with its substring searcher built once (built per message, it showed as
+/// 3 % of the inbound path's profile).
+pub struct Key {
+    name: &'static str,
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Key {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            finder: memchr::memmem::Finder::new(name.as_bytes()),
+        }
+    }
+}
+
 /// Byte ranges of the values of every `"key": "..."` member in `text`, in order. A match inside
 /// another string is impossible (its quotes would be escaped, and escaped matches are skipped);
 /// values holding a backslash are not reported (the caller falls back to serde).
-pub fn string_values(text: &str, key: &str, ranges: &mut Vec<(usize, usize)>) {
+pub fn string_values(text: &str, key: &Key, ranges: &mut Vec<(usize, usize)>) {
     ranges.clear();
     let bytes = text.as_bytes();
+    let finder = &key.finder;
+    let key = key.name;
     let quoted_key_len = key.len() + 2;
-    let finder = memchr::memmem::Finder::new(key.as_bytes());
     let mut from = 0;
     while let Some(found) = finder.find(&bytes[from..]) {
         let key_start = from + found;
@@ -65,9 +82,9 @@ pub fn cut_values(text: &str, ranges: &[(usize, usize)], skeleton: &mut String) 
 mod tests {
     use super::*;
 
-    fn values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    fn values<'a>(text: &'a str, key: &'static str) -> Vec<&'a str> {
         let mut ranges = Vec::new();
-        string_values(text, key, &mut ranges);
+        string_values(text, &Key::new(key), &mut ranges);
         ranges.iter().map(|&(s, e)| &text[s..e]).collect()
     }
 
@@ -102,7 +119,7 @@ mod tests {
     fn cutting_values_leaves_valid_json_with_empty_strings() {
         let text = r#"{"a":"xx","b":{"a":"yyy"}}"#;
         let mut ranges = Vec::new();
-        string_values(text, "a", &mut ranges);
+        string_values(text, &Key::new("a"), &mut ranges);
         let mut skeleton = String::new();
         cut_values(text, &ranges, &mut skeleton);
         assert_eq!(skeleton, r#"{"a":"","b":{"a":""}}"#);

@@ -16,6 +16,7 @@ use super::wire::{gemini_audio_parts, GeminiServer, OpenAiServer, GEMINI_INPUT, 
 use crate::audio::{AgentInput, AgentOutput, AudioError, Downlink, Uplink};
 use crate::twilio::media::{Inbound, MediaWriter};
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// Which way a transcoder converts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,13 +226,18 @@ impl Transcoder {
     }
 }
 
+/// The keys of the audio values: Twilio's `payload`, OpenAI's `delta`, Gemini's `data`.
+static PAYLOAD: LazyLock<scan::Key> = LazyLock::new(|| scan::Key::new("payload"));
+static DELTA: LazyLock<scan::Key> = LazyLock::new(|| scan::Key::new("delta"));
+static DATA: LazyLock<scan::Key> = LazyLock::new(|| scan::Key::new("data"));
+
 /// The base64 payload of a Twilio `media` message, `None` for Twilio's other messages.
 fn twilio_payload<'m>(
     message: &'m str,
     ranges: &mut Vec<(usize, usize)>,
     skeleton: &mut String,
 ) -> Result<Option<Cow<'m, str>>, TranscodeError> {
-    scan::string_values(message, "payload", ranges);
+    scan::string_values(message, &PAYLOAD, ranges);
     let Some(&(start, end)) = ranges.first() else {
         // No plain payload: not a media message, or one with escapes that serde must read.
         return Ok(match serde_json::from_str::<Inbound>(message)? {
@@ -251,7 +257,7 @@ fn openai_audio(
     skeleton: &mut String,
     audio: &mut Vec<u8>,
 ) -> Result<usize, TranscodeError> {
-    scan::string_values(message, "delta", ranges);
+    scan::string_values(message, &DELTA, ranges);
     let Some(&(start, end)) = ranges.first() else {
         return Ok(match serde_json::from_str(message)? {
             OpenAiServer::AudioDelta { delta } => decode_at(delta.as_bytes(), audio, 0)?,
@@ -274,7 +280,7 @@ fn gemini_audio(
     skeleton: &mut String,
     audio: &mut Vec<u8>,
 ) -> Result<usize, TranscodeError> {
-    scan::string_values(message, "data", ranges);
+    scan::string_values(message, &DATA, ranges);
     scan::cut_values(message, ranges, skeleton);
     let parsed: GeminiServer = serde_json::from_str(skeleton)?;
     let parts = gemini_audio_parts(&parsed)?;
