@@ -6,6 +6,7 @@ pub mod api;
 pub mod live;
 mod pages;
 pub mod server_fns;
+pub mod sms;
 
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -7,7 +7,7 @@
 //! order page to reload its journals (the stored journal stays the one source of what was said,
 //! whatever the socket missed while reconnecting). Order changes bump another counter.
 
-use crate::api::{CallView, Speaker, StatusEvent};
+use crate::api::{CallView, SmsMessageView, Speaker, StatusEvent};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -22,6 +22,12 @@ pub struct LiveCalls {
     pub journal_changes: RwSignal<HashMap<i64, u64>>,
     /// Per order: how many times a call changed it (the order is stale when it moves).
     pub order_changes: RwSignal<HashMap<i64, u64>>,
+    /// Texts as last reported, by id (newer than what a page loaded).
+    pub sms: RwSignal<HashMap<i64, SmsMessageView>>,
+    /// Per order: how many replies arrived (its page reloads its texts when it moves).
+    pub reply_changes: RwSignal<HashMap<i64, u64>>,
+    /// Replies received since the page loaded (the header adds them to its unread count).
+    pub replies_received: RwSignal<u64>,
     started: StoredValue<bool>,
     /// Reconnection attempts since the last successful open (read by the browser code only).
     #[cfg_attr(
@@ -40,6 +46,9 @@ impl LiveCalls {
             lines: RwSignal::new(HashMap::new()),
             journal_changes: RwSignal::new(HashMap::new()),
             order_changes: RwSignal::new(HashMap::new()),
+            sms: RwSignal::new(HashMap::new()),
+            reply_changes: RwSignal::new(HashMap::new()),
+            replies_received: RwSignal::new(0),
             started: StoredValue::new(false),
             attempts: StoredValue::new(0),
         }
@@ -83,6 +92,20 @@ impl LiveCalls {
             }
             StatusEvent::ToolCalled { order_id, .. } => bump(self.journal_changes, order_id),
             StatusEvent::OrderChanged { order_id } => bump(self.order_changes, order_id),
+            StatusEvent::SmsChanged { message } => self.sms.update(|sms| {
+                let newer = sms
+                    .get(&message.id)
+                    .is_none_or(|known| known.updated_at <= message.updated_at);
+                if newer {
+                    sms.insert(message.id, message);
+                }
+            }),
+            StatusEvent::SmsReceived { reply } => {
+                if let Some(order_id) = reply.order_id {
+                    bump(self.reply_changes, order_id);
+                }
+                self.replies_received.update(|n| *n += 1);
+            }
         }
     }
 

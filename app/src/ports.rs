@@ -7,6 +7,10 @@ use crate::api::{
     CreatedApiToken, ImportReport, OrderDetail, OrderInput, OrderPage, OrderStatus, Provider,
     Recipient, Role, Section, SessionUser, SettingKey, SettingView, UserSummary,
 };
+use crate::api::{
+    BatchProgress, BulkSelection, BulkSmsReport, OrderSmsData, SmsMessageView, SmsRecipients,
+    SmsTemplateInput, SmsTemplateView,
+};
 use std::net::IpAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -145,6 +149,46 @@ pub trait CallsPort: Send + Sync {
     async fn journals(&self, order_id: i64) -> Result<Vec<CallJournal>, ApiError>;
 }
 
+/// Text messages (staff; templates: admin, checked by the server functions).
+#[async_trait::async_trait]
+pub trait SmsPort: Send + Sync {
+    /// What the composer of an order needs (templates rendered for it, texts and replies so far);
+    /// marks the order's replies read.
+    async fn order_data(&self, order_id: i64) -> Result<OrderSmsData, ApiError>;
+    /// Writes the text to the outbox for each recipient (refusing opted-out numbers and orders
+    /// without a number, field by field); the worker sends it.
+    async fn send(
+        &self,
+        actor: &SessionUser,
+        order_id: i64,
+        recipients: SmsRecipients,
+        body: &str,
+    ) -> Result<Vec<SmsMessageView>, ApiError>;
+    /// A bulk send: `order_ids` (or every order matching `search`/`status` when `all_matching`),
+    /// `template_id` rendered per order. `confirm`: write the batch; else only the preview.
+    async fn bulk(
+        &self,
+        actor: &SessionUser,
+        selection: BulkSelection,
+        template_id: i64,
+        confirm: bool,
+    ) -> Result<BulkSmsReport, ApiError>;
+    /// Where a bulk send stands.
+    async fn progress(&self, batch_id: i64) -> Result<BatchProgress, ApiError>;
+    /// Cancels what a bulk send has not sent yet.
+    async fn cancel(&self, batch_id: i64) -> Result<BatchProgress, ApiError>;
+    async fn templates(&self) -> Result<Vec<SmsTemplateView>, ApiError>;
+    /// Creates (`id` None) or updates a template; an unknown placeholder is refused by name.
+    async fn save_template(
+        &self,
+        id: Option<i64>,
+        input: SmsTemplateInput,
+    ) -> Result<SmsTemplateView, ApiError>;
+    async fn delete_template(&self, id: i64) -> Result<(), ApiError>;
+    /// Replies nobody has read.
+    async fn unread_replies(&self) -> Result<u64, ApiError>;
+}
+
 /// The ports bundled for `provide_context`.
 #[derive(Clone)]
 pub struct Ports {
@@ -153,6 +197,7 @@ pub struct Ports {
     pub users: Arc<dyn UsersPort>,
     pub settings: Arc<dyn SettingsPort>,
     pub calls: Arc<dyn CallsPort>,
+    pub sms: Arc<dyn SmsPort>,
 }
 
 /// The ports of the running server, or an internal error when the context lacks them.

@@ -12,6 +12,7 @@ mod m20261128_000005_call_hardening;
 mod m20261128_000006_demo_orders;
 mod m20261128_000007_login_hardening;
 mod m20261129_000008_call_journal;
+mod m20261129_000009_sms;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_demo_orders::Migration),
             Box::new(m20261128_000007_login_hardening::Migration),
             Box::new(m20261129_000008_call_journal::Migration),
+            Box::new(m20261129_000009_sms::Migration),
         ]
     }
 }

@@ -67,6 +67,10 @@ pub struct Config {
     /// sign-in or setup requests than this are answered 503 at once. Default: the number of
     /// cores. Tests may set 0 to see the busy answer without racing real hashes.
     pub password_hash_concurrency: usize,
+    /// `SMS_RATE_PER_SECOND` (texts per second per sender, default 1, Twilio's long-code pace;
+    /// 0 lifts the limit) and `SMS_LEASE_SECONDS` (how long a text being posted belongs to the
+    /// instance that took it, default 30).
+    pub sms_outbox: crate::sms::outbox::OutboxConfig,
     pub data_dir: PathBuf,
     /// `TWILIO_API_BASE_URL`, `OPENAI_REALTIME_URL`, `GEMINI_LIVE_URL`.
     pub external_urls: crate::settings::ExternalUrls,
@@ -89,6 +93,7 @@ impl std::fmt::Debug for Config {
             trusted_proxy_hops,
             session_inactivity,
             password_hash_concurrency,
+            sms_outbox,
             data_dir,
             external_urls,
             setting_overrides,
@@ -109,6 +114,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy_hops", trusted_proxy_hops)
             .field("session_inactivity", session_inactivity)
             .field("password_hash_concurrency", password_hash_concurrency)
+            .field("sms_outbox", sms_outbox)
             .field("data_dir", data_dir)
             .field("external_urls", external_urls)
             .field("setting_overrides", setting_overrides)
@@ -253,6 +259,25 @@ impl Config {
         let session_inactivity = std::time::Duration::from_secs(session_minutes.saturating_mul(60));
         let password_hash_concurrency =
             positive("PASSWORD_HASH_CONCURRENCY", default_hash_concurrency())?;
+        let sms_rate = match var("SMS_RATE_PER_SECOND") {
+            Some(value) => value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|rate| rate.is_finite() && *rate >= 0.0)
+                .ok_or_else(|| {
+                    invalid(
+                        "SMS_RATE_PER_SECOND",
+                        "expected a number of texts per second, 0 or more",
+                    )
+                })?,
+            None => 1.0,
+        };
+        let sms_outbox = crate::sms::outbox::OutboxConfig {
+            rate_per_second: sms_rate,
+            lease: std::time::Duration::from_secs(positive("SMS_LEASE_SECONDS", 30)?),
+            ..Default::default()
+        };
         let external_urls = crate::settings::ExternalUrls {
             twilio_api_base: service_url(
                 "TWILIO_API_BASE_URL",
@@ -291,6 +316,7 @@ impl Config {
             trusted_proxy_hops,
             session_inactivity,
             password_hash_concurrency,
+            sms_outbox,
             data_dir,
         })
     }
@@ -443,6 +469,7 @@ mod tests {
             trusted_proxy_hops: 1,
             session_inactivity: std::time::Duration::from_secs(3600),
             password_hash_concurrency: 2,
+            sms_outbox: Default::default(),
             data_dir: "data".into(),
             external_urls: crate::settings::ExternalUrls {
                 twilio_api_base: "https://api.twilio.com".into(),

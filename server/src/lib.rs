@@ -28,6 +28,7 @@ pub mod phone;
 pub mod providers;
 pub mod realtime;
 pub mod settings;
+pub mod sms;
 pub mod startup;
 pub mod twilio;
 pub mod users;

@@ -116,6 +116,17 @@ impl Application {
             live: live.clone(),
             capture_dir: config.data_dir.join("captures"),
         };
+        let sms = crate::sms::SmsContext {
+            db: db.clone(),
+            settings: settings_handle.clone(),
+            hub: hub.clone(),
+            http: http.clone(),
+            twilio_api_base: config.external_urls.twilio_api_base.clone(),
+            fallback_public_url: public_fallback.clone(),
+            wake: Default::default(),
+        };
+        crate::sms::templates::seed_defaults(&db).await?;
+        tokio::spawn(crate::sms::outbox::Outbox::new(sms.clone(), config.sms_outbox).run());
         let calls = CallsService {
             db: db.clone(),
             settings: settings_handle.clone(),
@@ -134,6 +145,10 @@ impl Application {
             }),
             settings: Arc::new(settings),
             calls: Arc::new(calls),
+            sms: Arc::new(crate::sms::service::SmsService {
+                context: sms.clone(),
+                orders: orders.clone(),
+            }),
         };
         let state = AppState {
             leptos_options: leptos_options(bound),
@@ -153,6 +168,7 @@ impl Application {
                 store: store.clone(),
                 db: db.clone(),
             },
+            sms,
         };
         let layers = LayerConfig {
             store,

@@ -225,6 +225,10 @@ pub enum StatusEvent {
     },
     /// A call changed the order (a note, the window confirmed or another one asked for).
     OrderChanged { order_id: i64 },
+    /// A text was queued or its status changed.
+    SmsChanged { message: super::SmsMessageView },
+    /// A text came in (shown on its order; counted in the header until read).
+    SmsReceived { reply: super::SmsReplyView },
 }
 
 #[cfg(test)]

@@ -7,12 +7,14 @@ mod display;
 mod journal;
 mod orders;
 mod settings;
+mod sms;
 
 pub use calls::*;
 pub use display::DisplayPrefs;
 pub use journal::*;
 pub use orders::*;
 pub use settings::*;
+pub use sms::*;
 
 /// The shortest password accepted (the forms state it before anyone fails it).
 pub const PASSWORD_MIN_LENGTH: usize = 8;

@@ -5,4 +5,5 @@ pub mod auth;
 pub mod calls;
 pub mod orders;
 pub mod settings;
+pub mod sms;
 pub mod users;

@@ -18,4 +18,5 @@ pub mod tools;
 pub mod writer;
 
 pub use journal::Journal;
+pub(crate) use service::twilio_client;
 pub use service::{public_base_url, CallsService};

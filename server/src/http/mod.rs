@@ -43,6 +43,8 @@ pub struct AppState {
     pub agents: crate::calls::agent::AgentDeps,
     /// Re-checks the sessions of long-lived sockets (see `realtime::ws`).
     pub sessions: session::SessionChecker,
+    /// What the SMS webhooks need (see `sms`).
+    pub sms: crate::sms::SmsContext,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).

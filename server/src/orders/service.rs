@@ -27,7 +27,7 @@ pub struct OrdersService {
 impl OrdersService {
     /// Turns the search box text into a query: a whole phone number is matched exactly in E.164,
     /// anything else as terms (see [`search_terms`]).
-    fn interpret(&self, query: &OrderQuery) -> repo::orders::Search {
+    pub(crate) fn interpret(&self, query: &OrderQuery) -> repo::orders::Search {
         let text = query.search.trim();
         let phone = looks_like_phone(text)
             .then(|| parse_e164(text, self.region).ok())

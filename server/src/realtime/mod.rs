@@ -72,6 +72,16 @@ impl Hub {
         self.send(StatusEvent::OrderChanged { order_id });
     }
 
+    /// Sends a text's new state.
+    pub fn publish_sms(&self, message: app::api::SmsMessageView) {
+        self.send(StatusEvent::SmsChanged { message });
+    }
+
+    /// Sends a reply that came in.
+    pub fn publish_reply(&self, reply: app::api::SmsReplyView) {
+        self.send(StatusEvent::SmsReceived { reply });
+    }
+
     fn send(&self, event: StatusEvent) {
         // An error only means that no browser is listening.
         let _ = self.sender.send(event);

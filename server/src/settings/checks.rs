@@ -292,6 +292,7 @@ mod tests {
             status,
             code,
             message: "Authenticate".into(),
+            retry_after: None,
         };
         assert_eq!(
             explain(&api(401, 20003)),

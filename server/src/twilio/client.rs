@@ -22,6 +22,8 @@ pub enum TwilioError {
         status: u16,
         code: u32,
         message: String,
+        /// `Retry-After` of a 429 or 503, in seconds.
+        retry_after: Option<u64>,
     },
     /// The connection could not be opened: the request was never sent (safe to retry). Says
     /// which of DNS, refused, no route, TLS... and what to check.
@@ -181,7 +183,7 @@ impl TwilioClient {
         self
     }
 
-    fn account_url(&self, rest: &str) -> String {
+    pub(super) fn account_url(&self, rest: &str) -> String {
         format!(
             "{}/2010-04-01/Accounts/{}{rest}",
             self.base_url, self.account_sid
@@ -202,7 +204,7 @@ impl TwilioClient {
         parse(response).await
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
         query: &[(&str, &str)],
@@ -210,7 +212,7 @@ impl TwilioClient {
         self.send(self.http.get(url).query(query)).await
     }
 
-    async fn post_form<T: serde::de::DeserializeOwned>(
+    pub(super) async fn post_form<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
         form: &[(&str, String)],
@@ -297,6 +299,11 @@ async fn parse<T: serde::de::DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, TwilioError> {
     let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok());
     let body = response.bytes().await.map_err(|e| {
         TwilioError::Network(format!("no usable answer from Twilio: {}", e.without_url()))
     })?;
@@ -315,6 +322,7 @@ async fn parse<T: serde::de::DeserializeOwned>(
         message: parsed
             .and_then(|b| b.message)
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+        retry_after,
     })
 }
 
@@ -357,6 +365,7 @@ mod tests {
             status: 400,
             code,
             message: message.to_owned(),
+            retry_after: None,
         }
     }
 
@@ -459,6 +468,7 @@ mod tests {
             status: 401,
             code: 401,
             message: "Unauthorized".into(),
+            retry_after: None,
         };
         assert!(bare.is_refused_credentials());
         assert!(explain(&bare).contains("wrong Account SID or Auth Token"));

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod media;
+pub mod messages;
 pub mod signature;
 pub mod twiml;
 

@@ -6,6 +6,8 @@
 mod media;
 
 pub use media::{PendingStreams, MAX_MESSAGE, MAX_UNAUTHENTICATED};
+mod sms_inbound;
+mod sms_status;
 mod status;
 pub mod verify;
 mod voice;
@@ -23,6 +25,11 @@ pub fn router() -> Router<AppState> {
             post(status::status),
         )
         .route("/api/v1/orders/{order_id}/twilio-media", get(media::media))
+        .route(
+            "/api/v1/orders/{order_id}/twilio-sms-status",
+            post(sms_status::sms_status),
+        )
+        .route("/api/v1/twilio/sms-inbound", post(sms_inbound::sms_inbound))
 }
 
 /// Reads a numeric order id from the path; anything else names no order (404).

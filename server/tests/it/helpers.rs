@@ -74,6 +74,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         trusted_proxy_hops: 1,
         session_inactivity: std::time::Duration::from_secs(3600),
         password_hash_concurrency: 4,
+        sms_outbox: Default::default(),
         data_dir: dir.path().to_path_buf(),
         external_urls: server::settings::ExternalUrls {
             twilio_api_base: "http://127.0.0.1:9".into(),

@@ -81,6 +81,7 @@ pub async fn start(
         trusted_proxy_hops: 1,
         session_inactivity: std::time::Duration::from_secs(3600),
         password_hash_concurrency: 1,
+        sms_outbox: Default::default(),
         data_dir: dir.clone(),
         external_urls: server::settings::ExternalUrls {
             twilio_api_base: twilio_base,

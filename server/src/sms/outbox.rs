@@ -1,0 +1,341 @@
+//! The outbox worker: sends the `pending` rows of `sms_messages` to Twilio, oldest first, at the
+//! configured pace per sender, and never posts a message twice once Twilio accepted it.
+//!
+//! One message at a time goes through: lease it (`pending` -> `posting` until the lease ends,
+//! a conditional update, so only one worker wins), wait for the sender's next slot, post it once,
+//! then
+//! - Twilio answered with the message: store its SID and status;
+//! - 429 (Twilio created nothing): back to `pending` after `Retry-After` (or the backoff);
+//! - the connection could not be opened (nothing was sent): back to `pending` after the backoff;
+//! - 5xx, a timeout or a lost answer (Twilio may have created it): stays `posting` until the
+//!   backoff has passed, then is *resolved*: the recent messages to that number are looked up at
+//!   Twilio and the one with the same body, created since the first post, is recorded; only when
+//!   none exists does it go back to `pending`;
+//! - any other 4xx (the message is invalid, e.g. 21211, 21610): `failed`, with Twilio's code in
+//!   plain words; 21610 also puts the number on the suppression list.
+//!
+//! A crash leaves at most the message in flight `posting`; when its lease runs out, any instance
+//! resolves it the same way. After `MAX_ATTEMPTS` requests a message fails with the last reason.
+
+use super::SmsContext;
+use crate::db::entities::sms_messages;
+use crate::db::repo::sms as repo;
+use crate::twilio::messages::{MessageResource, Sender};
+use crate::twilio::TwilioError;
+use app::sms::MessageStatus;
+use chrono::Utc;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Requests made for one message before it fails.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Messages read from the outbox per pass.
+const BATCH: u64 = 50;
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxConfig {
+    /// Messages per second per sender (Twilio's long-code pace is 1); 0 lifts the limit.
+    pub rate_per_second: f64,
+    /// How long a leased message belongs to the instance that took it.
+    pub lease: Duration,
+    /// How often the outbox is read when nothing wakes the worker.
+    pub poll: Duration,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            rate_per_second: 1.0,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The wait before retry `attempt` (1-based): 2, 4, 8 ... seconds, at most 5 minutes.
+pub fn backoff(attempt: i32) -> Duration {
+    let exponent = u32::try_from(attempt.clamp(1, 9)).unwrap_or(1);
+    Duration::from_secs(2u64.pow(exponent).min(300))
+}
+
+/// The worker; [`Outbox::run`] until the process ends.
+pub struct Outbox {
+    context: SmsContext,
+    config: OutboxConfig,
+    /// When each sender may send next.
+    next_slot: HashMap<Sender, Instant>,
+}
+
+impl Outbox {
+    pub fn new(context: SmsContext, config: OutboxConfig) -> Self {
+        Outbox {
+            context,
+            config,
+            next_slot: HashMap::new(),
+        }
+    }
+
+    /// Works the outbox forever, woken by new messages or every `poll`.
+    pub async fn run(mut self) {
+        loop {
+            let worked = match self.pass().await {
+                Ok(worked) => worked,
+                Err(error) => {
+                    tracing::error!(%error, "SMS outbox: cannot read the outbox");
+                    false
+                }
+            };
+            if !worked {
+                let wake = self.context.wake.notified();
+                let _ = tokio::time::timeout(self.config.poll, wake).await;
+            }
+        }
+    }
+
+    /// One pass: resolves expired leases, then sends what is due. Whether anything was done.
+    pub async fn pass(&mut self) -> Result<bool, sea_orm::DbErr> {
+        let now = Utc::now();
+        let db = self.context.db.clone();
+        let mut worked = false;
+        for message in repo::unresolved(&db, now, BATCH).await? {
+            worked |= self.resolve(message).await;
+        }
+        for message in repo::due(&db, now, BATCH).await? {
+            worked |= self.send(message).await;
+        }
+        Ok(worked)
+    }
+
+    fn chrono_after(wait: Duration) -> chrono::DateTime<Utc> {
+        Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(300))
+    }
+
+    /// Waits for `sender`'s next slot and books the one after.
+    async fn pace(&mut self, sender: &Sender) {
+        if self.config.rate_per_second <= 0.0 {
+            return;
+        }
+        let spacing = Duration::from_secs_f64(1.0 / self.config.rate_per_second);
+        let now = Instant::now();
+        let slot = self.next_slot.get(sender).copied().unwrap_or(now).max(now);
+        self.next_slot.insert(sender.clone(), slot + spacing);
+        tokio::time::sleep_until(slot).await;
+    }
+
+    /// Leases, posts and records one `pending` message; false when another worker had it or
+    /// Twilio is not configured.
+    async fn send(&mut self, message: sms_messages::Model) -> bool {
+        let Some((client, sender, callback)) = self.context.twilio(message.order_id) else {
+            return false;
+        };
+        let db = &self.context.db;
+        let leased = repo::lease(
+            db,
+            &message,
+            MessageStatus::Pending,
+            Self::chrono_after(self.config.lease),
+            true,
+        )
+        .await;
+        match leased {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(error) => {
+                tracing::error!(id = message.id, %error, "SMS outbox: cannot lease a message");
+                return false;
+            }
+        }
+        let attempt = message.attempts + 1;
+        self.pace(&sender).await;
+        let request = crate::twilio::messages::SendMessage {
+            to: message.to_number.clone(),
+            sender,
+            body: message.body.clone(),
+            status_callback: callback,
+        };
+        let result = client.send_message(&request).await;
+        if let Err(error) = self.record(&message, attempt, result).await {
+            tracing::error!(id = message.id, %error, "SMS outbox: cannot record a send");
+        }
+        true
+    }
+
+    /// Stores what Twilio answered to attempt `attempt` of `message`.
+    async fn record(
+        &self,
+        message: &sms_messages::Model,
+        attempt: i32,
+        result: Result<MessageResource, TwilioError>,
+    ) -> Result<(), sea_orm::DbErr> {
+        let db = &self.context.db;
+        let id = message.id;
+        match result {
+            Ok(resource) => {
+                let status =
+                    MessageStatus::parse(&resource.status).unwrap_or(MessageStatus::Queued);
+                repo::accepted(db, id, &resource.sid, status).await?;
+                tracing::info!(id, sid = %resource.sid, "SMS accepted by Twilio");
+            }
+            Err(TwilioError::Api {
+                status,
+                code,
+                message: words,
+                retry_after,
+            }) if status == 429 => {
+                let wait = retry_after.map_or(backoff(attempt), Duration::from_secs);
+                tracing::warn!(id, code, %words, ?wait, "SMS: Twilio asks to slow down");
+                self.retry_or_fail(id, attempt, wait, &format!("Twilio error {code}: {words}"))
+                    .await?;
+            }
+            Err(TwilioError::Connect(reason)) => {
+                tracing::warn!(id, %reason, "SMS: Twilio unreachable; will retry");
+                self.retry_or_fail(id, attempt, backoff(attempt), &reason.to_string())
+                    .await?;
+            }
+            Err(TwilioError::Api {
+                status,
+                code,
+                message: words,
+                retry_after,
+            }) if status >= 500 => {
+                // Twilio may have created it: resolve by look-up once the wait is over.
+                let wait = retry_after.map_or(backoff(attempt), Duration::from_secs);
+                tracing::warn!(id, code, %words, "SMS: Twilio failed; will look the message up");
+                repo::extend_lease(db, id, Self::chrono_after(wait)).await?;
+            }
+            Err(TwilioError::Network(reason)) => {
+                tracing::warn!(id, %reason, "SMS: Twilio's answer was lost; will look the message up");
+                repo::extend_lease(db, id, Self::chrono_after(backoff(attempt))).await?;
+            }
+            Err(TwilioError::Api {
+                code,
+                message: words,
+                ..
+            }) => {
+                let reason = app::sms::explain_error(code).map_or_else(
+                    || format!("Twilio error {code}: {words}"),
+                    |w| format!("Twilio error {code}: {w}"),
+                );
+                tracing::warn!(id, code, "SMS refused by Twilio");
+                if code == 21610 {
+                    repo::suppress(db, &message.to_number, "Twilio error 21610: opted out").await?;
+                }
+                let code = i32::try_from(code).ok();
+                repo::close(
+                    db,
+                    id,
+                    &[MessageStatus::Posting],
+                    MessageStatus::Failed,
+                    code,
+                    &reason,
+                )
+                .await?;
+            }
+        }
+        self.context.publish(id).await;
+        Ok(())
+    }
+
+    async fn retry_or_fail(
+        &self,
+        id: i32,
+        attempt: i32,
+        wait: Duration,
+        reason: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        let db = &self.context.db;
+        if attempt >= MAX_ATTEMPTS {
+            let reason = format!("not sent after {attempt} attempts: {reason}");
+            repo::close(
+                db,
+                id,
+                &[MessageStatus::Posting],
+                MessageStatus::Failed,
+                None,
+                &reason,
+            )
+            .await
+            .map(drop)
+        } else {
+            repo::retry_at(db, id, Self::chrono_after(wait)).await
+        }
+    }
+
+    /// Settles a `posting` message whose lease ran out: recorded if Twilio has it, back to the
+    /// outbox if not.
+    async fn resolve(&mut self, message: sms_messages::Model) -> bool {
+        let Some((client, _, _)) = self.context.twilio(message.order_id) else {
+            return false;
+        };
+        let db = &self.context.db;
+        // Own it while looking (another instance would otherwise look at the same time).
+        let leased = repo::lease(
+            db,
+            &message,
+            MessageStatus::Posting,
+            Self::chrono_after(self.config.lease),
+            false,
+        )
+        .await;
+        if !matches!(leased, Ok(true)) {
+            return false;
+        }
+        let since = message.first_posted_at.unwrap_or(message.created_at);
+        let found = client
+            .find_message(&message.to_number, &message.body, since)
+            .await;
+        let outcome = match found {
+            Ok(Some(resource)) => {
+                tracing::info!(id = message.id, sid = %resource.sid, "SMS found at Twilio after a lost answer");
+                let status =
+                    MessageStatus::parse(&resource.status).unwrap_or(MessageStatus::Queued);
+                repo::accepted(db, message.id, &resource.sid, status).await
+            }
+            Ok(None) if message.attempts >= MAX_ATTEMPTS => {
+                let reason = format!("not sent after {} attempts", message.attempts);
+                repo::close(
+                    db,
+                    message.id,
+                    &[MessageStatus::Posting],
+                    MessageStatus::Failed,
+                    None,
+                    &reason,
+                )
+                .await
+                .map(drop)
+            }
+            Ok(None) => repo::retry_at(db, message.id, Utc::now()).await,
+            Err(error) => {
+                tracing::warn!(id = message.id, %error, "SMS: cannot look the message up yet");
+                repo::extend_lease(
+                    db,
+                    message.id,
+                    Self::chrono_after(backoff(message.attempts)),
+                )
+                .await
+            }
+        };
+        if let Err(error) = outcome {
+            tracing::error!(id = message.id, %error, "SMS outbox: cannot record a look-up");
+        }
+        self.context.publish(message.id).await;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_five_minutes() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(2), Duration::from_secs(4));
+        assert_eq!(backoff(8), Duration::from_secs(256));
+        assert_eq!(backoff(9), Duration::from_secs(300));
+        assert_eq!(backoff(40), Duration::from_secs(300));
+        assert_eq!(backoff(0), Duration::from_secs(2));
+    }
+}
