@@ -179,11 +179,11 @@ impl Outbox {
                 tracing::info!(id, sid = %resource.sid, "SMS accepted by Twilio");
             }
             Err(TwilioError::Api {
-                status,
+                status: 429,
                 code,
                 message: words,
                 retry_after,
-            }) if status == 429 => {
+            }) => {
                 let wait = retry_after.map_or(backoff(attempt), Duration::from_secs);
                 tracing::warn!(id, code, %words, ?wait, "SMS: Twilio asks to slow down");
                 self.retry_or_fail(id, attempt, wait, &format!("Twilio error {code}: {words}"))

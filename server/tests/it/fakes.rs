@@ -59,6 +59,8 @@ pub struct Fake {
     pub early_callbacks: Arc<Mutex<Vec<u16>>>,
     /// The Call resources Twilio knows, by SID (what `GET .../Calls/{CallSid}.json` answers).
     calls: Arc<Mutex<HashMap<String, Value>>>,
+    /// The Messages resource (see `fake_messages`).
+    pub sms: crate::fake_messages::Messages,
 }
 
 impl Fake {
@@ -139,13 +141,13 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
+pub(crate) fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
     let body = json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status.as_u16()});
     (status, Json(body)).into_response()
 }
 
 /// Checks Basic auth like Twilio: 401 with code 20003 unless the SID and token match.
-fn authorize(
+pub(crate) fn authorize(
     fake: &Fake,
     headers: &HeaderMap,
     sid: &str,
@@ -224,6 +226,10 @@ pub async fn twilio() -> (String, Fake) {
         .route(
             "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
             get(incoming),
+        )
+        .route(
+            "/2010-04-01/Accounts/{sid}/Messages.json",
+            get(crate::fake_messages::list).post(crate::fake_messages::create),
         )
         .route(
             "/2010-04-01/Accounts/{sid}/{*rest}",
@@ -336,7 +342,7 @@ pub async fn realtime() -> (String, String) {
 /// A number the fake refuses like Twilio refuses an invalid `To` (21211).
 pub const REFUSED_NUMBER: &str = "+33612345699";
 
-fn record_post(
+pub(crate) fn record_post(
     fake: &Fake,
     headers: &HeaderMap,
     sid: &str,
