@@ -15,6 +15,9 @@ function authError(res: http.ServerResponse) {
   send(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
 }
 
+/** The messages the fake created, for the tests (not part of Twilio's API). */
+export const createdMessages: { sid: string; to: string; body: string }[] = [];
+
 /** The calls the fake created, for the tests (not part of Twilio's API). */
 export const createdCalls: { sid: string; form: [string, string][] }[] = [];
 export const REFUSED_NUMBER = '+33612345699';
@@ -31,6 +34,29 @@ export function startFakeTwilio(port: number): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname === '/_test/calls') return send(res, 200, createdCalls);
+    if (url.pathname === '/_test/messages') return send(res, 200, createdMessages);
+    const messages = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/);
+    if (messages) {
+      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const [user, password] = auth.split(':');
+      if (user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);
+      if (req.method === 'GET') {
+        const to = url.searchParams.get('To');
+        const list = createdMessages.filter((m) => !to || m.to === to).reverse()
+          .map((m) => ({ sid: m.sid, to: m.to, body: m.body, status: 'queued' }));
+        return send(res, 200, { messages: list, page: 0, page_size: 50 });
+      }
+      const form = new URLSearchParams(await readBody(req));
+      const sid = 'SM' + (createdMessages.length + 1).toString(16).padStart(32, '0');
+      const message = { sid, to: form.get('To') ?? '', body: form.get('Body') ?? '' };
+      createdMessages.push(message);
+      return send(res, 201, {
+        sid, account_sid: ACCOUNT_SID, api_version: '2010-04-01', to: message.to, from: form.get('From'),
+        body: message.body, status: 'queued', direction: 'outbound-api', num_segments: '1', num_media: '0',
+        error_code: null, error_message: null, date_created: new Date().toUTCString().replace('GMT', '+0000'),
+        uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`,
+      });
+    }
     const calls = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Calls(?:\/(CA[0-9a-f]{32}))?\.json$/);
     if (calls && req.method === 'POST') {
       const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();

@@ -66,6 +66,19 @@ impl LiveCalls {
         });
     }
 
+    /// Merges a text, keeping the newer version (a send's answer can arrive after the live
+    /// event of the status that followed it).
+    pub fn merge_sms(&self, message: SmsMessageView) {
+        self.sms.update(|sms| {
+            let newer = sms
+                .get(&message.id)
+                .is_none_or(|known| known.updated_at <= message.updated_at);
+            if newer {
+                sms.insert(message.id, message);
+            }
+        });
+    }
+
     /// Applies one event from the server.
     pub fn apply(&self, event: StatusEvent) {
         match event {
@@ -92,14 +105,7 @@ impl LiveCalls {
             }
             StatusEvent::ToolCalled { order_id, .. } => bump(self.journal_changes, order_id),
             StatusEvent::OrderChanged { order_id } => bump(self.order_changes, order_id),
-            StatusEvent::SmsChanged { message } => self.sms.update(|sms| {
-                let newer = sms
-                    .get(&message.id)
-                    .is_none_or(|known| known.updated_at <= message.updated_at);
-                if newer {
-                    sms.insert(message.id, message);
-                }
-            }),
+            StatusEvent::SmsChanged { message } => self.merge_sms(message),
             StatusEvent::SmsReceived { reply } => {
                 if let Some(order_id) = reply.order_id {
                     bump(self.reply_changes, order_id);

@@ -79,7 +79,7 @@ test('staff place a call and watch its status change live; a refused number show
 
   // Only the answered call is a contact: the refused one leaves "Last contact" empty.
   await goto(page, '/orders?q=CALL-');
-  const lastContact = (number: string) => page.locator('table.orders tbody tr', { hasText: number }).locator('td').nth(6);
+  const lastContact = (number: string) => page.locator('table.orders tbody tr', { hasText: number }).locator('td').nth(7);
   await expect(lastContact('CALL-1')).not.toHaveText('—');
   await expect(lastContact('CALL-2')).toHaveText('—');
 });

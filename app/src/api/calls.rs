@@ -197,6 +197,8 @@ pub struct OrderPageData {
     pub calls: Vec<CallView>,
     /// What was said and done on each call, one per call above.
     pub journals: Vec<super::CallJournal>,
+    /// The texts composer's data, the texts and the replies.
+    pub sms: super::OrderSmsData,
 }
 
 /// Everything `/api/v1/live` pushes. Both ends decode this same type.

@@ -228,6 +228,14 @@ pub fn webhook_urls(public_base_url: &str) -> [String; 3] {
         .map(|hook| format!("{base}/api/v1/orders/{{order_id}}/{hook}"))
 }
 
+/// The inbound SMS webhook to paste into the Twilio console (the number's "A message comes in").
+pub fn sms_inbound_url(public_base_url: &str) -> String {
+    format!(
+        "{}/api/v1/twilio/sms-inbound",
+        public_base_url.trim_end_matches('/')
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

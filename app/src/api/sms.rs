@@ -52,6 +52,8 @@ pub struct SmsTemplateInput {
     pub name: String,
     pub language: String,
     pub body: String,
+    /// Absent from a form whose checkbox is unticked.
+    #[serde(default)]
     pub is_default: bool,
 }
 
@@ -126,8 +128,10 @@ pub struct BatchProgress {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-/// Which orders a bulk send is for.
+/// Which orders a bulk send is for. Every field may be absent from a form (an empty list is not
+/// written at all).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BulkSelection {
     pub order_ids: Vec<i64>,
     /// Every order the orders list shows for `search` and `status` (all pages).

@@ -14,6 +14,8 @@ pub fn OrderCalls(
     order: OrderDetail,
     readiness: CallReadiness,
     loaded: Vec<CallView>,
+    /// Opens the texts composer (the "SMS" button sits beside "Call").
+    sms_open: RwSignal<bool>,
 ) -> impl IntoView {
     let order_id = order.id;
     let live = expect_context::<LiveCalls>();
@@ -64,6 +66,7 @@ pub fn OrderCalls(
                 <div class="actions">
                     <button type="button" class="primary" disabled=blocked.is_some()
                         on:click=move |_| open.set(true)>"Call"</button>
+                    <button type="button" on:click=move |_| sms_open.set(true)>"SMS"</button>
                     {blocked.map(|reason| view! {
                         <span class="hint call-blocked">{reason}" "
                             {if admin {

@@ -20,6 +20,7 @@ pub fn Header() -> impl IntoView {
                     Some(view! {
                         <nav>
                             <A href="/orders">"Orders"</A>
+                            <UnreadReplies/>
                             <Show when=move || admin>
                                 <A href="/admin/users">"Users"</A>
                                 <A href="/admin/api-tokens">"API tokens"</A>
@@ -36,6 +37,35 @@ pub fn Header() -> impl IntoView {
                 })}
             </Transition>
         </header>
+    }
+}
+
+/// The number of text replies nobody has read, with the live ones added. Loaded in the browser
+/// after hydration (the server renders nothing here, and so does the first browser render).
+#[component]
+fn UnreadReplies() -> impl IntoView {
+    let live = expect_context::<crate::live::LiveCalls>();
+    let loaded = RwSignal::new(None::<u64>);
+    let seen_live = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        // Counted again from the server whenever a reply arrives.
+        let received = live.replies_received.get();
+        leptos::task::spawn_local(async move {
+            if let Ok(count) = crate::server_fns::sms::unread_replies().await {
+                loaded.set(Some(count));
+                seen_live.set(received);
+            }
+        });
+    });
+    move || {
+        let count = loaded.get()?;
+        let pending = live.replies_received.get().saturating_sub(seen_live.get());
+        let total = count + pending;
+        (total > 0).then(|| view! {
+            <span class="badge unread-replies" role="status" title="Text replies not yet read (open their order to read them)">
+                {format!("{total} unread {}", if total == 1 { "reply" } else { "replies" })}
+            </span>
+        })
     }
 }
 

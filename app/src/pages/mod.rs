@@ -1,5 +1,6 @@
 //! Pages, one module per screen. Components render signals; they never hold business rules.
 
+pub mod bulk_sms;
 pub mod calls;
 pub mod import;
 pub mod journal;
@@ -9,5 +10,7 @@ pub mod order;
 pub mod orders;
 pub mod settings;
 pub mod setup;
+pub mod sms_templates;
+pub mod texts;
 pub mod tokens;
 pub mod users;

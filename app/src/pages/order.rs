@@ -1,4 +1,4 @@
-//! One order: its details and timeline (calls and what was said on them), and the create/edit
+//! One order: its details and timeline (calls and what was said on them, texts and replies), and the create/edit
 //! form. What a call changes on the order (notes, the window confirmed or another one asked for)
 //! reloads live when the server says the order changed.
 
@@ -10,6 +10,7 @@ use crate::pages::journal::CallJournals;
 use crate::pages::layout::{
     action_error, field_error, mark_invalid_fields, ErrorPanel, FieldMessage,
 };
+use crate::pages::texts::OrderTexts;
 use crate::server_fns::calls::order_page;
 use crate::server_fns::orders::{get_order, SaveOrder};
 use crate::Flash;
@@ -41,7 +42,7 @@ pub fn OrderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match order.await {
                     Ok(data) => view! {
-                        <OrderDetails order=data.order readiness=data.readiness calls=data.calls journals=data.journals/>
+                        <OrderDetails order=data.order readiness=data.readiness calls=data.calls journals=data.journals sms=data.sms/>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
@@ -85,8 +86,11 @@ fn OrderDetails(
     readiness: CallReadiness,
     calls: Vec<CallView>,
     journals: Vec<crate::api::CallJournal>,
+    sms: crate::api::OrderSmsData,
 ) -> impl IntoView {
     let display = crate::use_display();
+    let sms_open = RwSignal::new(false);
+    let order_for_texts = order.clone();
     let order_for_calls = order.clone();
     let order_id = order.id;
     let calls_for_journals = calls.clone();
@@ -144,7 +148,8 @@ fn OrderDetails(
                 <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{display.money(order.total_cents)}</th></tr></tfoot>
             </table>
         </section>
-        <OrderCalls order=order_for_calls readiness loaded=calls/>
+        <OrderCalls order=order_for_calls readiness loaded=calls sms_open/>
+        <OrderTexts order=order_for_texts loaded=sms open=sms_open/>
         <CallJournals order_id calls=calls_for_journals loaded=journals/>
     }
 }

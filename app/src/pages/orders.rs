@@ -1,6 +1,7 @@
 //! The orders table: search, status filter, 50 per page, newest first.
 
 use crate::api::{format_window, urlencode, OrderPage, OrderStatus};
+use crate::pages::bulk_sms::{BulkSmsDialog, BulkState};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::orders::{list_orders, LoadDemoData};
 use leptos::prelude::*;
@@ -60,12 +61,31 @@ pub fn OrdersPage() -> impl IntoView {
         );
     };
     let go_status = go.clone();
+    let bulk = BulkState::new();
+    // A new search or filter starts a new selection.
+    Effect::new(move |_| {
+        let _ = (search(), status());
+        bulk.checked.set(Default::default());
+        bulk.all_matching.set(false);
+    });
+    let selected = move || {
+        if bulk.all_matching.get() {
+            "all matching".to_owned()
+        } else {
+            bulk.checked.with(|c| c.len()).to_string()
+        }
+    };
     view! {
         <Title text="Orders"/>
         <section class="panel wide">
             <div class="title-row">
                 <h1>"Orders"</h1>
                 <div class="actions">
+                    <button type="button" class="send-sms"
+                        disabled=move || !bulk.all_matching.get() && bulk.checked.with(|c| c.is_empty())
+                        on:click=move |_| bulk.open.set(true)>
+                        "Send SMS ("{selected}")"
+                    </button>
                     <A href="/orders/import" attr:class="button">"Import CSV"</A>
                     <A href="/orders/new" attr:class="button primary">"New order"</A>
                 </div>
@@ -87,11 +107,12 @@ pub fn OrdersPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match orders.await {
-                        Ok(page) => view! { <OrdersTable page search=search() status=status() demo/> }.into_any(),
+                        Ok(page) => view! { <OrdersTable page search=search() status=status() demo bulk/> }.into_any(),
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })}
             </Transition>
+            <BulkSmsDialog state=bulk search=Signal::derive(search) status=Signal::derive(status)/>
         </section>
     }
 }
@@ -103,6 +124,7 @@ fn OrdersTable(
     search: String,
     status: String,
     demo: ServerAction<LoadDemoData>,
+    bulk: BulkState,
 ) -> impl IntoView {
     let display = crate::use_display();
     if page.total == 0 && search.is_empty() && status.is_empty() {
@@ -123,17 +145,34 @@ fn OrdersTable(
     let current = page.page;
     let prev = (current > 1).then(|| page_href(&search, &status, current - 1));
     let next = (current < pages).then(|| page_href(&search, &status, current + 1));
+    let total = page.total;
     view! {
+        <label class="inline select-all-matching">
+            <input type="checkbox" prop:checked=move || bulk.all_matching.get()
+                on:change=move |ev| bulk.all_matching.set(event_target_checked(&ev))/>
+            {format!("Select all {total} matching orders")}
+        </label>
         <table class="orders">
             <thead>
                 <tr>
+                    <th><span class="visually-hidden">"Select"</span></th>
                     <th>"Number"</th><th>"Customer"</th><th>"Phone"</th><th>"Status"</th>
                     <th>"Delivery window"</th><th class="num">"Total"</th><th>"Last contact"</th>
                 </tr>
             </thead>
             <tbody>
-                {page.orders.into_iter().map(|order| view! {
+                {page.orders.into_iter().map(|order| {
+                    let id = order.id;
+                    let label = format!("Select order {}", order.number);
+                    view! {
                     <tr>
+                        <td><input type="checkbox" aria-label=label
+                            prop:checked=move || bulk.all_matching.get() || bulk.checked.with(|c| c.contains(&id))
+                            prop:disabled=move || bulk.all_matching.get()
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                bulk.checked.update(|c| { if on { c.insert(id); } else { c.remove(&id); } });
+                            }/></td>
                         <td>
                             <A href=format!("/orders/{}", order.id)>{order.number}</A>
                             {order.demo.then(|| view! { " " <span class="badge demo" title="Demo order: its numbers are reserved for fiction">"Demo"</span> })}
@@ -145,7 +184,7 @@ fn OrdersTable(
                         <td class="num">{display.money(order.total_cents)}</td>
                         <td>{order.last_contact_at.map(|t| display.short_time(t)).unwrap_or_else(|| "—".into())}</td>
                     </tr>
-                }).collect_view()}
+                }}).collect_view()}
             </tbody>
         </table>
         <nav class="pager" aria-label="Pages">

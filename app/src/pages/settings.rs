@@ -3,7 +3,8 @@
 //! fields locked, secrets shown only as "set, ends in …" with a Replace action.
 
 use crate::api::{
-    field_message, webhook_urls, ConnectionTest, Section, SettingKey, SettingKind, SettingView,
+    field_message, sms_inbound_url, webhook_urls, ConnectionTest, Section, SettingKey, SettingKind,
+    SettingView,
 };
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::settings::{list_settings, settings_audit, SaveSetting, TestConnection};
@@ -28,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
     // Suspend resolves is not in the server's serialized data the same way, and hydrating the
     // page directly (not through navigation) failed on the Changes list.
     let audit = Resource::new(move || audit_version.get(), |_| settings_audit());
+    let templates = Resource::new(|| (), |_| crate::server_fns::sms::sms_templates());
     view! {
         <leptos_meta::Title text="Settings"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -41,6 +43,7 @@ pub fn SettingsPage() -> impl IntoView {
                             {Section::ALL.into_iter().map(|section| view! {
                                 <SectionPanel section views=views.clone() audit_version public_url/>
                             }).collect_view()}
+                            <crate::pages::sms_templates::TemplatesPanel loaded=templates/>
                             <AuditLog entries=audit/>
                         }.into_any()
                     }
@@ -109,6 +112,8 @@ fn WebhookUrls(public_url: RwSignal<String>) -> impl IntoView {
                     view! {
                         <p class="hint">"Twilio will call:"</p>
                         <ul>{webhook_urls(&base).into_iter().map(|url| view! { <li><code>{url}</code></li> }).collect_view()}</ul>
+                        <p class="hint">"For replies, paste this URL into the Twilio console, under your number's Messaging configuration, \"A message comes in\" (HTTP POST):"</p>
+                        <p><code class="sms-inbound-url">{sms_inbound_url(&base)}</code></p>
                     }.into_any()
                 }
             }}

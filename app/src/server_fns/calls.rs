@@ -75,11 +75,13 @@ pub async fn order_page(order_id: i64) -> Result<OrderPageData, ApiError> {
         let readiness = with_status(ports.calls.readiness().await)?;
         let calls = with_status(ports.calls.for_order(order_id).await)?;
         let journals = with_status(ports.calls.journals(order_id).await)?;
+        let sms = with_status(ports.sms.order_data(order_id).await)?;
         Ok(OrderPageData {
             order,
             readiness,
             calls,
             journals,
+            sms,
         })
     })
     .await

@@ -1,0 +1,214 @@
+//! Texting many customers from the orders list: the selection (checked rows, or every order
+//! matching the search and filter), a template, a preview (a few rendered messages, the count,
+//! the orders skipped and why), then the send, whose progress shows until it is done or
+//! cancelled. Sending only writes the outbox, so even 10,000 texts return at once.
+
+use crate::api::{BatchProgress, BulkSelection, BulkSmsReport, OrderStatus, SmsTemplateView};
+use crate::server_fns::sms::{bulk_sms, cancel_batch, sms_batch_progress, sms_templates};
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+/// What the orders page shares with the bulk dialog.
+#[derive(Clone, Copy)]
+pub struct BulkState {
+    /// Checked orders (ids).
+    pub checked: RwSignal<BTreeSet<i64>>,
+    /// "Select all matching": every order of the current search and filter.
+    pub all_matching: RwSignal<bool>,
+    pub open: RwSignal<bool>,
+}
+
+impl BulkState {
+    pub fn new() -> Self {
+        BulkState {
+            checked: RwSignal::new(BTreeSet::new()),
+            all_matching: RwSignal::new(false),
+            open: RwSignal::new(false),
+        }
+    }
+}
+
+impl Default for BulkState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The dialog; `search` and `status` are the list's current filter.
+#[component]
+pub fn BulkSmsDialog(
+    state: BulkState,
+    search: Signal<String>,
+    status: Signal<String>,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let templates = RwSignal::new(Vec::<SmsTemplateView>::new());
+    let template = RwSignal::new(0i64);
+    let preview = RwSignal::new(None::<BulkSmsReport>);
+    let progress = RwSignal::new(None::<BatchProgress>);
+    let error = RwSignal::new(None::<String>);
+    let selection = move || BulkSelection {
+        order_ids: state.checked.get_untracked().into_iter().collect(),
+        all_matching: state.all_matching.get_untracked(),
+        search: search.get_untracked(),
+        status: status.get_untracked().parse::<OrderStatus>().ok(),
+    };
+    let run = move |confirm: bool| {
+        let selection = selection();
+        let template_id = template.get_untracked();
+        leptos::task::spawn_local(async move {
+            match bulk_sms(selection, template_id, confirm).await {
+                Ok(report) => {
+                    error.set(None);
+                    if let Some(batch_id) = report.batch_id.filter(|_| confirm) {
+                        watch(batch_id, progress);
+                    }
+                    preview.set(Some(report));
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let wanted = state.open.get();
+        if wanted {
+            preview.set(None);
+            progress.set(None);
+            leptos::task::spawn_local(async move {
+                match sms_templates().await {
+                    Ok(list) => {
+                        template.set(list.first().map_or(0, |t| t.id));
+                        templates.set(list);
+                        run(false);
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            });
+        }
+        #[cfg(feature = "hydrate")]
+        if let Some(element) = dialog.get() {
+            if wanted && !element.open() {
+                let _ = element.show_modal();
+            } else if !wanted && element.open() {
+                element.close();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = dialog;
+    });
+    view! {
+        <dialog node_ref=dialog class="sms-dialog bulk-sms" aria-label="Send texts to many orders"
+            on:close=move |_| state.open.set(false)>
+            <h3>"Send a text to the selected orders"</h3>
+            <label>"Template"
+                <select on:change=move |ev| {
+                    template.set(event_target_value(&ev).parse().unwrap_or(0));
+                    run(false);
+                }>
+                    {move || templates.get().into_iter().map(|t| view! {
+                        <option value=t.id.to_string()>{format!("{} ({})", t.name, t.language)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+            {move || preview.get().map(|report| view! { <Preview report/> })}
+            {move || progress.get().map(|p| view! { <Progress progress=p/> })}
+            <div class="form-actions">
+                {move || {
+                    let count = preview.get().map_or(0, |r| r.count);
+                    let sent = progress.get().is_some();
+                    (!sent && count > 0).then(|| view! {
+                        <button type="button" class="primary" on:click=move |_| run(true)>
+                            {format!("Send {count} texts")}
+                        </button>
+                    })
+                }}
+                {move || progress.get().filter(|p| p.pending > 0 && p.cancelled_at.is_none()).map(|p| {
+                    let batch_id = p.batch_id;
+                    view! {
+                        <button type="button" on:click=move |_| {
+                            leptos::task::spawn_local(async move {
+                                if let Ok(now) = cancel_batch(batch_id).await {
+                                    progress.set(Some(now));
+                                }
+                            });
+                        }>"Cancel the rest"</button>
+                    }
+                })}
+                <button type="button" on:click=move |_| state.open.set(false)>"Close"</button>
+            </div>
+        </dialog>
+    }
+}
+
+/// Reads the batch's progress every second until nothing is left pending.
+fn watch(batch_id: i64, progress: RwSignal<Option<BatchProgress>>) {
+    leptos::task::spawn_local(async move {
+        loop {
+            match sms_batch_progress(batch_id).await {
+                Ok(now) => {
+                    let done = now.pending == 0;
+                    progress.set(Some(now));
+                    if done {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+            sleep_a_second().await;
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+async fn sleep_a_second() {
+    let promise = js_sys_sleep(1000);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_sleep(ms: i32) -> wasm_bindgen_futures::js_sys::Promise {
+    wasm_bindgen_futures::js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    })
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn sleep_a_second() {}
+
+#[component]
+fn Preview(report: BulkSmsReport) -> impl IntoView {
+    view! {
+        <div class="bulk-preview">
+            <p class="bulk-count">{format!("{} texts will be sent.", report.count)}</p>
+            <ul class="samples">
+                {report.samples.into_iter().map(|(number, body)| view! {
+                    <li><strong>{number}</strong>": "{body}</li>
+                }).collect_view()}
+            </ul>
+            {(!report.skipped.is_empty()).then(|| view! {
+                <p>{format!("{} orders skipped:", report.skipped.len())}</p>
+                <ul class="skipped">
+                    {report.skipped.into_iter().map(|s| view! {
+                        <li data-order-id=s.order_id><strong>{s.order_number}</strong>": "{s.reason}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn Progress(progress: BatchProgress) -> impl IntoView {
+    let done = progress.total - progress.pending;
+    view! {
+        <p class="bulk-progress" role="status" aria-live="polite">
+            {format!(
+                "{done} of {} handled: {} sent, {} delivered, {} failed, {} cancelled (not sent), {} waiting.",
+                progress.total, progress.sent, progress.delivered, progress.failed, progress.cancelled, progress.pending
+            )}
+        </p>
+    }
+}

@@ -1,0 +1,216 @@
+//! The texts of an order page: the composer (a modal `<dialog>` opened by the "SMS" button
+//! beside "Call") with the live count of characters, encoding and segments, and the order's
+//! texts and replies on one timeline, their statuses updating live from `/api/v1/live`.
+
+use crate::api::{OrderDetail, OrderSmsData, SmsMessageView, SmsReplyView};
+use crate::live::{reload_on_change, LiveCalls};
+use crate::pages::layout::action_error;
+use crate::server_fns::sms::{order_sms, SendSms};
+use crate::sms::{count, Encoding};
+use leptos::prelude::*;
+
+/// One line of the texts timeline.
+#[derive(Clone, PartialEq)]
+enum Entry {
+    Sent(SmsMessageView),
+    Reply(SmsReplyView),
+}
+
+impl Entry {
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Entry::Sent(message) => message.created_at,
+            Entry::Reply(reply) => reply.created_at,
+        }
+    }
+}
+
+/// The "SMS" composer and the texts panel. `open` is set by the SMS button.
+#[component]
+pub fn OrderTexts(order: OrderDetail, loaded: OrderSmsData, open: RwSignal<bool>) -> impl IntoView {
+    let order_id = order.id;
+    let live = expect_context::<LiveCalls>();
+    let data = RwSignal::new(loaded);
+    // A reply arrived: reload the texts and replies (the stored ones are the truth).
+    reload_on_change(live.reply_changes, order_id, move || {
+        leptos::task::spawn_local(async move {
+            match order_sms(order_id).await {
+                Ok(fresh) => data.set(fresh),
+                Err(error) => leptos::logging::warn!("texts not reloaded: {error}"),
+            }
+        });
+    });
+    let entries = Memo::new(move |_| {
+        let loaded = data.get();
+        let mut entries: Vec<Entry> = live.sms.with(|newer| {
+            let mut messages = loaded.messages.clone();
+            for message in newer.values().filter(|m| m.order_id == order_id) {
+                match messages.iter_mut().find(|m| m.id == message.id) {
+                    Some(known) if known.updated_at <= message.updated_at => {
+                        *known = message.clone()
+                    }
+                    Some(_) => {}
+                    None => messages.push(message.clone()),
+                }
+            }
+            messages.into_iter().map(Entry::Sent).collect()
+        });
+        entries.extend(loaded.replies.into_iter().map(Entry::Reply));
+        entries.sort_by_key(Entry::at);
+        entries
+    });
+    view! {
+        <section class="panel texts" aria-label="Texts">
+            <h2>"Texts"</h2>
+            <Composer order open data/>
+            {move || {
+                let entries = entries.get();
+                if entries.is_empty() {
+                    return view! { <p class="empty">"No texts yet."</p> }.into_any();
+                }
+                view! {
+                    <ol class="timeline texts-timeline">
+                        {entries.into_iter().map(|entry| view! { <TimelineEntry entry/> }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TimelineEntry(entry: Entry) -> impl IntoView {
+    let display = crate::use_display();
+    match entry {
+        Entry::Sent(message) => view! {
+            <li class="text-sent" data-sms-id=message.id>
+                <span class="time">{display.precise_time(message.created_at)}</span>
+                " To "{message.recipient.as_str()}" "<span class="phone">{message.to_number}</span>" "
+                <span class=format!("badge sms-{}", message.status.as_str()) data-status=message.status.as_str()>
+                    {message.status.as_str()}
+                </span>
+                <p class="body">{message.body}</p>
+                {message.error.map(|error| view! { <p class="failure">{error}</p> })}
+            </li>
+        }.into_any(),
+        Entry::Reply(reply) => view! {
+            <li class="text-reply" data-reply-id=reply.id>
+                <span class="time">{display.precise_time(reply.created_at)}</span>
+                " Reply from "<span class="phone">{reply.from_number}</span>
+                {reply.keyword.map(|k| view! { " " <span class="badge keyword">{k}</span> })}
+                <p class="body">{reply.body}</p>
+            </li>
+        }.into_any(),
+    }
+}
+
+/// "12 characters · GSM-7 · 1 segment", naming the characters that force UCS-2.
+fn counter_text(body: &str) -> String {
+    let counted = count(body);
+    let encoding = match counted.encoding {
+        Encoding::Gsm7 => "GSM-7".to_owned(),
+        Encoding::Ucs2 => {
+            let forcing: String = counted.ucs2_characters.iter().take(8).collect();
+            format!("UCS-2 (because of {forcing})")
+        }
+    };
+    let segments = if counted.segments == 1 {
+        "segment"
+    } else {
+        "segments"
+    };
+    format!(
+        "{} characters · {encoding} · {} {segments}",
+        counted.characters, counted.segments
+    )
+}
+
+#[component]
+fn Composer(
+    order: OrderDetail,
+    open: RwSignal<bool>,
+    data: RwSignal<OrderSmsData>,
+) -> impl IntoView {
+    let live = expect_context::<LiveCalls>();
+    let send = ServerAction::<SendSms>::new();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let first = data.with_untracked(|d| d.rendered.first().cloned().unwrap_or_default());
+    let body = RwSignal::new(first);
+    Effect::new(move |_| {
+        let wanted = open.get();
+        #[cfg(feature = "hydrate")]
+        if let Some(element) = dialog.get() {
+            if wanted && !element.open() {
+                let _ = element.show_modal();
+            } else if !wanted && element.open() {
+                element.close();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (wanted, dialog);
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(queued)) = send.value().get() {
+            for message in queued {
+                live.merge_sms(message);
+            }
+            open.set(false);
+        }
+    });
+    let has_driver = order.driver_phone.is_some();
+    let customer = format!(
+        "Customer, {} ({})",
+        order.customer_name, order.customer_phone
+    );
+    let driver = format!(
+        "Driver, {} ({})",
+        order.driver_name.clone().unwrap_or_default(),
+        order.driver_phone.clone().unwrap_or_default()
+    );
+    let unavailable = data.with_untracked(|d| d.unavailable.clone());
+    let blocked = data.with_untracked(|d| d.blocked.clone());
+    let templates = data.with_untracked(|d| d.templates.clone());
+    let pick = move |ev: leptos::ev::Event| {
+        let index: usize = event_target_value(&ev).parse().unwrap_or(0);
+        if let Some(text) = data.with_untracked(|d| d.rendered.get(index).cloned()) {
+            body.set(text);
+        }
+    };
+    view! {
+        <dialog node_ref=dialog class="sms-dialog" aria-label="Send a text"
+            on:close=move |_| open.set(false)>
+            <ActionForm action=send attr:class="sms-form">
+                <h3>"Text about order "{order.number.clone()}</h3>
+                {blocked.map(|reason| view! { <p class="banner error" role="alert">{reason}</p> })}
+                <input type="hidden" name="order_id" value=order.id/>
+                <fieldset>
+                    <legend>"Recipients"</legend>
+                    <label class="inline"><input type="radio" name="recipients" value="customer" checked/>{customer}</label>
+                    {has_driver.then(|| view! {
+                        <label class="inline"><input type="radio" name="recipients" value="driver"/>{driver}</label>
+                        <label class="inline"><input type="radio" name="recipients" value="both"/>"Both"</label>
+                    })}
+                </fieldset>
+                {unavailable.into_iter().map(|(_, reason)| view! { <p class="hint">{reason}</p> }).collect_view()}
+                <label>"Template"
+                    <select on:change=pick>
+                        {templates.into_iter().enumerate().map(|(i, t)| view! {
+                            <option value=i.to_string()>{format!("{} ({})", t.name, t.language)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Message"
+                    <textarea name="body" rows="5" maxlength="1600"
+                        prop:value=move || body.get()
+                        on:input=move |ev| body.set(event_target_value(&ev))>{body.get_untracked()}</textarea>
+                </label>
+                <p class="hint sms-counter" aria-live="polite">{move || counter_text(&body.get())}</p>
+                {action_error(send.value())}
+                <div class="form-actions">
+                    <button type="submit" class="primary">"Send"</button>
+                    <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </dialog>
+    }
+}
