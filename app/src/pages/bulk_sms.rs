@@ -4,6 +4,7 @@
 //! cancelled. Sending only writes the outbox, so even 10,000 texts return at once.
 
 use crate::api::{BatchProgress, BulkSelection, BulkSmsReport, OrderStatus, SmsTemplateView};
+use crate::pages::layout::show_modal;
 use crate::server_fns::sms::{bulk_sms, cancel_batch, sms_batch_progress, sms_templates};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -85,16 +86,7 @@ pub fn BulkSmsDialog(
                 }
             });
         }
-        #[cfg(feature = "hydrate")]
-        if let Some(element) = dialog.get() {
-            if wanted && !element.open() {
-                let _ = element.show_modal();
-            } else if !wanted && element.open() {
-                element.close();
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = dialog;
+        show_modal(dialog, wanted);
     });
     view! {
         <dialog node_ref=dialog class="sms-dialog bulk-sms" aria-label="Send texts to many orders"

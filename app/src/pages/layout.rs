@@ -279,6 +279,21 @@ where
     })
 }
 
+/// Opens `dialog` as a modal (focus trapped, Escape closes it) when `open`, closes it otherwise;
+/// in the browser only (the server renders it closed). Call from an effect.
+pub fn show_modal(dialog: NodeRef<leptos::html::Dialog>, open: bool) {
+    #[cfg(feature = "hydrate")]
+    if let Some(element) = dialog.get() {
+        if open && !element.open() {
+            let _ = element.show_modal();
+        } else if !open && element.open() {
+            element.close();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (dialog, open);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use crate::api::{OrderDetail, OrderSmsData, SmsMessageView, SmsReplyView};
 use crate::live::{reload_on_change, LiveCalls};
-use crate::pages::layout::action_error;
+use crate::pages::layout::{action_error, show_modal};
 use crate::server_fns::sms::{order_sms, SendSms};
 use crate::sms::{count, Encoding};
 use leptos::prelude::*;
@@ -136,19 +136,7 @@ fn Composer(
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let first = data.with_untracked(|d| d.rendered.first().cloned().unwrap_or_default());
     let body = RwSignal::new(first);
-    Effect::new(move |_| {
-        let wanted = open.get();
-        #[cfg(feature = "hydrate")]
-        if let Some(element) = dialog.get() {
-            if wanted && !element.open() {
-                let _ = element.show_modal();
-            } else if !wanted && element.open() {
-                element.close();
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (wanted, dialog);
-    });
+    Effect::new(move |_| show_modal(dialog, open.get()));
     Effect::new(move |_| {
         if let Some(Ok(queued)) = send.value().get() {
             for message in queued {

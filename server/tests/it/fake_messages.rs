@@ -78,10 +78,6 @@ pub async fn create(
     };
     let messages = &fake.sms;
     messages.posts.lock().expect("lock").push(form.clone());
-    let delay = *messages.delay.lock().expect("lock");
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
-    }
     let answer = messages
         .script
         .lock()
@@ -98,18 +94,26 @@ pub async fn create(
         }
         return response;
     }
-    let mut created = messages.created.lock().expect("lock");
-    let message_sid = format!("SM{:032x}", created.len() + 1);
-    let message = json!({
-        "sid": message_sid, "account_sid": sid, "api_version": "2010-04-01",
-        "to": field(&form, "To"), "from": field(&form, "From"),
-        "messaging_service_sid": Value::Null, "body": field(&form, "Body"),
-        "status": "queued", "num_segments": "1", "num_media": "0", "direction": "outbound-api",
-        "error_code": Value::Null, "error_message": Value::Null, "price": Value::Null,
-        "date_created": now_rfc2822(), "date_sent": Value::Null, "date_updated": now_rfc2822(),
-        "uri": format!("/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json"),
-    });
-    created.push(message.clone());
+    // Created at once, answered after the delay: a client that dies meanwhile never hears of it.
+    let message = {
+        let mut created = messages.created.lock().expect("lock");
+        let message_sid = format!("SM{:032x}", created.len() + 1);
+        let message = json!({
+            "sid": message_sid, "account_sid": sid, "api_version": "2010-04-01",
+            "to": field(&form, "To"), "from": field(&form, "From"),
+            "messaging_service_sid": Value::Null, "body": field(&form, "Body"),
+            "status": "queued", "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+            "error_code": Value::Null, "error_message": Value::Null, "price": Value::Null,
+            "date_created": now_rfc2822(), "date_sent": Value::Null, "date_updated": now_rfc2822(),
+            "uri": format!("/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json"),
+        });
+        created.push(message.clone());
+        message
+    };
+    let delay = *messages.delay.lock().expect("lock");
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     if answer == Answer::AcceptButLose {
         return (StatusCode::CREATED, r#"{"sid": "SM"#).into_response();
     }

@@ -26,7 +26,7 @@ pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
 /// A database URL for one test: a new PostgreSQL database, or a SQLite file in `dir`.
-async fn test_database_url(dir: &std::path::Path) -> String {
+pub(crate) async fn test_database_url(dir: &std::path::Path) -> String {
     match std::env::var("ORDERLINE_TEST_PG_URL") {
         Ok(base) if !base.is_empty() => {
             let name = format!("ol_test_{}", uuid_like());

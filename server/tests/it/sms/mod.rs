@@ -6,6 +6,7 @@
 mod bulk;
 mod errors;
 mod inbound;
+mod restart;
 
 use crate::calls::{call_app_with, create_order, CallApp};
 use crate::fakes;

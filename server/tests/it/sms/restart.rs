@@ -1,0 +1,172 @@
+//! A bulk send survives the process being killed (SIGKILL, not a clean stop) in the middle:
+//! after a restart every text is sent, none twice. The real `orderline` binary runs as a child
+//! process against the fake Twilio, whose Messages resource creates each message before it
+//! answers (slowly), so the kill lands between Twilio creating a message and the server
+//! recording it: the restart must find that one by looking it up, not post it again.
+
+use crate::fakes;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ORDERS: usize = 30;
+const EMAIL: &str = "admin@example.com";
+const PASSWORD: &str = "admin-password";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts the binary on `database_url` and waits until it answers.
+async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, port: u16) -> Server {
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_orderline"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("ORDERLINE_DATA_DIR", data_dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_BASE_URL", &base)
+        .env("ADMIN_EMAIL", EMAIL)
+        .env("ADMIN_PASSWORD", PASSWORD)
+        .env("ENABLE_TWILIO", "true")
+        .env("TWILIO_ACCOUNT_SID", fakes::ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", fakes::AUTH_TOKEN)
+        .env("TWILIO_PHONE_NUMBER", fakes::OWNED_NUMBER)
+        .env("TWILIO_API_BASE_URL", twilio)
+        .env("SMS_RATE_PER_SECOND", "0")
+        .env("SMS_LEASE_SECONDS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start orderline");
+    let health = format!("{base}/api/v1/health");
+    for _ in 0..300 {
+        if reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("orderline did not start on {base}");
+}
+
+async fn signed_in(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/api/login"))
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    client
+}
+
+#[tokio::test]
+async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
+    let (twilio, fake) = fakes::twilio().await;
+    *fake.sms.delay.lock().unwrap() = Some(Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::test_database_url(dir.path()).await;
+    let port = free_port();
+    let mut server = start(&database_url, dir.path(), &twilio, port).await;
+    let client = signed_in(&server.base).await;
+    let mut form: Vec<(String, String)> = Vec::new();
+    for i in 0..ORDERS {
+        let order: Value = client
+            .post(format!("{}/api/orders/save", server.base))
+            .form(&[
+                ("input[number]", format!("KILL-{i:02}")),
+                ("input[customer_name]", "Marie Curie".to_owned()),
+                ("input[customer_phone]", format!("+336123450{i:02}")),
+                ("input[delivery_address]", "1 rue Curie, Paris".to_owned()),
+                ("input[items]", "1 x Pizza @ 10".to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        form.push((
+            format!("selection[order_ids][{i}]"),
+            order["id"].to_string(),
+        ));
+    }
+    let templates: Value = client
+        .post(format!("{}/api/sms/templates", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    form.push(("template_id".into(), templates[0]["id"].to_string()));
+    form.push(("confirm".into(), "true".into()));
+    let queued: Value = client
+        .post(format!("{}/api/sms/bulk", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queued["count"], ORDERS);
+
+    // Kill it while a request is in flight, a third of the way in.
+    while fake.sms.posts().len() < ORDERS / 3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    let before_restart = fake.sms.created().len();
+    assert!(before_restart < ORDERS, "killed before the end");
+
+    let mut server = start(&database_url, dir.path(), &twilio, port).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    loop {
+        let rows = <server::db::entities::sms_messages::Entity as sea_orm::EntityTrait>::find()
+            .all(&db)
+            .await
+            .unwrap();
+        if rows.len() == ORDERS && rows.iter().all(|r| r.sid.is_some()) {
+            let sids: HashSet<_> = rows.iter().filter_map(|r| r.sid.clone()).collect();
+            assert_eq!(sids.len(), ORDERS, "one SID per text");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all sent after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.child.kill().ok();
+    server.child.wait().ok();
+    let created = fake.sms.created();
+    assert_eq!(
+        created.len(),
+        ORDERS,
+        "Twilio received each text exactly once"
+    );
+    let recipients: HashSet<_> = created.iter().map(|m| m["to"].to_string()).collect();
+    assert_eq!(recipients.len(), ORDERS, "nobody got two");
+}
