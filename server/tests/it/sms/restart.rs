@@ -29,7 +29,7 @@ fn free_port() -> u16 {
 /// Starts the binary on `database_url` and waits until it answers.
 async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, port: u16) -> Server {
     let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_orderline"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orderline"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
@@ -57,6 +57,8 @@ async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, por
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("orderline did not start on {base}");
 }
 
