@@ -117,7 +117,7 @@ test('a reply appears live on the order of its number', async ({ page }) => {
   await signIn(page, STAFF.email, STAFF.password);
   const orderId = await createOrder(page.request, 'REPLY-1', '06 12 34 50 21');
   await goto(page, `/orders/${orderId}`);
-  await expect(page.getByText('No texts yet.')).toBeVisible();
+  await expect(page.getByText('No calls or texts yet.')).toBeVisible();
   await inbound(page.request, 'SM00000000000000000000000000e2e002', '+33612345021', 'Je suis absent, laissez-le au voisin');
   await expect(page.locator('.texts-timeline .text-reply')).toContainText('laissez-le au voisin');
 });

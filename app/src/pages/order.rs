@@ -91,6 +91,7 @@ fn OrderDetails(
     let display = crate::use_display();
     let sms_open = RwSignal::new(false);
     let order_for_texts = order.clone();
+    let calls_for_timeline = calls.clone();
     let order_for_calls = order.clone();
     let order_id = order.id;
     let calls_for_journals = calls.clone();
@@ -149,7 +150,7 @@ fn OrderDetails(
             </table>
         </section>
         <OrderCalls order=order_for_calls readiness loaded=calls sms_open/>
-        <OrderTexts order=order_for_texts loaded=sms open=sms_open/>
+        <OrderTexts order=order_for_texts loaded=sms calls=calls_for_timeline open=sms_open/>
         <CallJournals order_id calls=calls_for_journals loaded=journals/>
     }
 }

@@ -1,17 +1,18 @@
-//! The texts of an order page: the composer (a modal `<dialog>` opened by the "SMS" button
-//! beside "Call") with the live count of characters, encoding and segments, and the order's
-//! texts and replies on one timeline, their statuses updating live from `/api/v1/live`.
+//! The timeline of an order page: its calls, texts and replies in the order they happened, their
+//! statuses updating live from `/api/v1/live`; and the texts composer (a modal `<dialog>` opened
+//! by the "SMS" button beside "Call") with the live count of characters, encoding and segments.
 
-use crate::api::{OrderDetail, OrderSmsData, SmsMessageView, SmsReplyView};
-use crate::live::{reload_on_change, LiveCalls};
+use crate::api::{CallView, OrderDetail, OrderSmsData, SmsMessageView, SmsReplyView};
+use crate::live::{merged_calls, reload_on_change, LiveCalls};
 use crate::pages::layout::{action_error, show_modal};
 use crate::server_fns::sms::{order_sms, SendSms};
 use crate::sms::{count, Encoding};
 use leptos::prelude::*;
 
-/// One line of the texts timeline.
+/// One line of the timeline (a call's details and problem are in the call log above it).
 #[derive(Clone, PartialEq)]
 enum Entry {
+    Call(CallView),
     Sent(SmsMessageView),
     Reply(SmsReplyView),
 }
@@ -19,15 +20,22 @@ enum Entry {
 impl Entry {
     fn at(&self) -> chrono::DateTime<chrono::Utc> {
         match self {
+            Entry::Call(call) => call.created_at,
             Entry::Sent(message) => message.created_at,
             Entry::Reply(reply) => reply.created_at,
         }
     }
 }
 
-/// The "SMS" composer and the texts panel. `open` is set by the SMS button.
+/// The "SMS" composer and the timeline. `open` is set by the SMS button; `calls` are the calls
+/// loaded with the page (later ones arrive live).
 #[component]
-pub fn OrderTexts(order: OrderDetail, loaded: OrderSmsData, open: RwSignal<bool>) -> impl IntoView {
+pub fn OrderTexts(
+    order: OrderDetail,
+    loaded: OrderSmsData,
+    calls: Vec<CallView>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let order_id = order.id;
     let live = expect_context::<LiveCalls>();
     let data = RwSignal::new(loaded);
@@ -56,17 +64,22 @@ pub fn OrderTexts(order: OrderDetail, loaded: OrderSmsData, open: RwSignal<bool>
             messages.into_iter().map(Entry::Sent).collect()
         });
         entries.extend(loaded.replies.into_iter().map(Entry::Reply));
+        let calls = live
+            .calls
+            .with(|map| merged_calls(calls.clone(), map, order_id));
+        entries.extend(calls.into_iter().map(Entry::Call));
         entries.sort_by_key(Entry::at);
         entries
     });
     view! {
-        <section class="panel texts" aria-label="Texts">
-            <h2>"Texts"</h2>
+        <section class="panel texts" aria-label="Timeline">
+            <h2>"Timeline"</h2>
+            <p class="hint">"Calls, texts and replies, oldest first."</p>
             <Composer order open data/>
             {move || {
                 let entries = entries.get();
                 if entries.is_empty() {
-                    return view! { <p class="empty">"No texts yet."</p> }.into_any();
+                    return view! { <p class="empty">"No calls or texts yet."</p> }.into_any();
                 }
                 view! {
                     <ol class="timeline texts-timeline">
@@ -82,6 +95,13 @@ pub fn OrderTexts(order: OrderDetail, loaded: OrderSmsData, open: RwSignal<bool>
 fn TimelineEntry(entry: Entry) -> impl IntoView {
     let display = crate::use_display();
     match entry {
+        Entry::Call(call) => view! {
+            <li class="call-entry" data-call-id=call.id>
+                <span class="time">{display.precise_time(call.created_at)}</span>
+                " Call to "{call.recipient.as_str()}" "<span class="phone">{call.to_number}</span>" ("{call.provider.label()}") "
+                <span class=format!("badge call-{}", call.status.as_str()) data-call-status=call.status.as_str()>{call.status.label()}</span>
+            </li>
+        }.into_any(),
         Entry::Sent(message) => view! {
             <li class="text-sent" data-sms-id=message.id>
                 <span class="time">{display.precise_time(message.created_at)}</span>

@@ -1,7 +1,9 @@
 //! `POST /api/v1/orders/{order_id}/twilio-sms-status`: the delivery status of a text (signed
 //! like every webhook). Callbacks carry no sequence number and arrive out of order, so each is
 //! merged by `app::sms::merge`: a message never leaves a final state, and a late `sent` does not
-//! hide `delivered` or `failed`. 21610 (opted out) also suppresses the number. Answers 204.
+//! hide `delivered` or `failed`. 21610 (opted out) also suppresses the number. A callback that
+//! overtakes Twilio's answer to our request (its SID not stored yet) is matched to the order's
+//! text to that number being posted. Answers 204.
 
 use super::order_row;
 use super::verify::VerifiedTwilio;
@@ -40,7 +42,14 @@ pub async fn sms_status(
     };
     let error_code: Option<i32> = form.get("ErrorCode").and_then(|c| c.trim().parse().ok());
     let db = &state.sms.db;
-    let message = match repo::find_by_sid(db, sid).await {
+    let found = match repo::find_by_sid(db, sid).await {
+        Ok(None) => {
+            let to = form.get("To").unwrap_or_default();
+            repo::claim_sid_for_posting(db, order_id, to, sid).await
+        }
+        other => other,
+    };
+    let message = match found {
         Ok(Some(message)) if message.order_id == order_id => message,
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

@@ -19,6 +19,9 @@ pub enum Answer {
     Refuse(u16, u32, Option<u64>),
     /// Creates the message but the answer is cut off (a lost answer).
     AcceptButLose,
+    /// Creates the message, posts its signed `sent` status callback, then answers (Twilio's
+    /// callbacks can overtake its answer).
+    CallbackFirst,
 }
 
 /// A create request's form fields, in order.
@@ -33,6 +36,8 @@ pub struct Messages {
     pub posts: Arc<Mutex<Vec<Form>>>,
     /// The messages created, oldest first.
     pub created: Arc<Mutex<Vec<Value>>>,
+    /// HTTP statuses our server gave the callbacks of `Answer::CallbackFirst`.
+    pub early_callbacks: Arc<Mutex<Vec<u16>>>,
     /// When set, each create waits this long before answering (a slow Twilio).
     pub delay: Arc<Mutex<Option<std::time::Duration>>>,
 }
@@ -110,6 +115,25 @@ pub async fn create(
         created.push(message.clone());
         message
     };
+    if answer == Answer::CallbackFirst {
+        let message_sid = message["sid"].as_str().unwrap_or_default().to_owned();
+        let params: Vec<(String, String)> = [
+            ("AccountSid", sid.as_str()),
+            ("MessageSid", &message_sid),
+            ("SmsSid", &message_sid),
+            ("MessageStatus", "sent"),
+            ("SmsStatus", "sent"),
+            ("To", &field(&form, "To")),
+            ("From", &field(&form, "From")),
+            ("ApiVersion", "2010-04-01"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let status =
+            super::fakes::send_status_callback(&field(&form, "StatusCallback"), &params).await;
+        messages.early_callbacks.lock().expect("lock").push(status);
+    }
     let delay = *messages.delay.lock().expect("lock");
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;

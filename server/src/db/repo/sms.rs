@@ -77,6 +77,39 @@ pub async fn find_by_sid(
         .await
 }
 
+/// The message a status callback names when its SID is not stored yet (Twilio's callback overtook
+/// its answer to our request): the one text of `order_id` to `to` being posted, which then takes
+/// that SID. None when there is no such text or more than one.
+pub async fn claim_sid_for_posting(
+    db: &DatabaseConnection,
+    order_id: i32,
+    to: &str,
+    sid: &str,
+) -> Result<Option<sms_messages::Model>, DbErr> {
+    let candidates = sms_messages::Entity::find()
+        .filter(sms_messages::Column::OrderId.eq(order_id))
+        .filter(sms_messages::Column::ToNumber.eq(to))
+        .filter(sms_messages::Column::Status.eq(MessageStatus::Posting.as_str()))
+        .filter(sms_messages::Column::Sid.is_null())
+        .limit(2)
+        .all(db)
+        .await?;
+    let [message] = candidates.as_slice() else {
+        return Ok(None);
+    };
+    let claimed = sms_messages::Entity::update_many()
+        .col_expr(sms_messages::Column::Sid, Expr::value(sid))
+        .filter(sms_messages::Column::Id.eq(message.id))
+        .filter(sms_messages::Column::Sid.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected == 1 {
+        find(db, message.id).await
+    } else {
+        Ok(None)
+    }
+}
+
 /// The texts of an order, oldest first.
 pub async fn for_order(
     db: &DatabaseConnection,
@@ -154,7 +187,8 @@ pub async fn lease(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
-/// Twilio accepted it: its SID and status.
+/// Twilio accepted it: its SID and status (unless a status callback that overtook the answer
+/// already moved it on, see `claim_sid_for_posting`).
 pub async fn accepted(
     db: &DatabaseConnection,
     id: i32,

@@ -87,3 +87,23 @@ async fn a_lost_answer_is_resolved_by_looking_the_message_up_not_by_resending() 
     let sid = row.and_then(|row| row.sid);
     assert_eq!(sid.as_deref(), created[0]["sid"].as_str());
 }
+
+#[tokio::test]
+async fn a_status_callback_that_overtakes_twilios_answer_still_counts() {
+    let app = sms_app().await;
+    app.fake.sms.then(Answer::CallbackFirst);
+    let order = create_order(&app.app, "ERR-6", "+33612345678").await;
+    send(&app, order, "Hello").await;
+    let texts = texts_until(&app, order, "sent", |t| t[0]["status"] == "sent").await;
+    assert_eq!(*app.fake.sms.early_callbacks.lock().unwrap(), vec![204]);
+    let id = i32::try_from(texts[0]["id"].as_i64().unwrap()).unwrap();
+    let row = server::db::repo::sms::find(&app.app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.sid.as_deref(),
+        app.fake.sms.created()[0]["sid"].as_str()
+    );
+    assert_eq!(app.fake.sms.posts().len(), 1);
+}
