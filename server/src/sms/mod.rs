@@ -3,13 +3,15 @@
 //! before any request to Twilio, and its delivery status comes back live.
 //!
 //! - [`outbox`]: the worker that posts the outbox to Twilio, paced, retried, never doubled.
-//! - [`service`]: what the pages ask for (the `SmsPort`): compose, send, bulk, templates.
+//! - [`service`]: what the pages ask for (the `SmsPort`): compose, send, templates; [`bulk`]:
+//!   bulk sends, their progress and cancelling.
 //! - [`values`]: an order's values for the templates' placeholders.
 //! - `webhooks::sms_status` and `webhooks::sms_inbound`: Twilio's callbacks.
 //!
 //! The text rules shared with the browser (segments, templates, statuses, keywords) are in
 //! `app::sms`.
 
+pub mod bulk;
 pub mod outbox;
 pub mod service;
 pub mod templates;
