@@ -107,6 +107,10 @@ test('a bulk send texts each order, skipping an opted-out number with its reason
   await expect(dialog.locator('.skipped')).toContainText('opted out');
   await dialog.getByRole('button', { name: 'Send 2 texts' }).click();
   await expect(dialog.locator('.bulk-progress')).toContainText('2 of 2 handled: 2 sent');
+  // Closed, the orders list keeps showing how the bulk send went.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('.bulk-status .bulk-progress')).toContainText('2 of 2 handled');
   for (const [number, phone] of [['BULK-1', '+33612345011'], ['BULK-2', '+33612345012']]) {
     const messages: { to: string; body: string }[] = await (await page.request.get('http://127.0.0.1:3101/_test/messages')).json();
     expect(messages.find((m) => m.to === phone)?.body).toContain(number);

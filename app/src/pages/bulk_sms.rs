@@ -17,6 +17,8 @@ pub struct BulkState {
     /// "Select all matching": every order of the current search and filter.
     pub all_matching: RwSignal<bool>,
     pub open: RwSignal<bool>,
+    /// The last bulk send's progress (shown on the orders list, dialog open or not).
+    pub progress: RwSignal<Option<BatchProgress>>,
 }
 
 impl BulkState {
@@ -25,6 +27,7 @@ impl BulkState {
             checked: RwSignal::new(BTreeSet::new()),
             all_matching: RwSignal::new(false),
             open: RwSignal::new(false),
+            progress: RwSignal::new(None),
         }
     }
 }
@@ -46,7 +49,7 @@ pub fn BulkSmsDialog(
     let templates = RwSignal::new(Vec::<SmsTemplateView>::new());
     let template = RwSignal::new(0i64);
     let preview = RwSignal::new(None::<BulkSmsReport>);
-    let progress = RwSignal::new(None::<BatchProgress>);
+    let progress = state.progress;
     let error = RwSignal::new(None::<String>);
     let selection = move || BulkSelection {
         order_ids: state.checked.get_untracked().into_iter().collect(),
@@ -72,7 +75,8 @@ pub fn BulkSmsDialog(
     };
     Effect::new(move |_| {
         let wanted = state.open.get();
-        if wanted {
+        // A new bulk send once the last one is over (its progress stays until then).
+        if wanted && progress.get_untracked().is_none_or(|p| p.pending == 0) {
             preview.set(None);
             progress.set(None);
             leptos::task::spawn_local(async move {
@@ -189,6 +193,15 @@ fn Preview(report: BulkSmsReport) -> impl IntoView {
                 </ul>
             })}
         </div>
+    }
+}
+
+/// The last bulk send's progress on the orders list, while the dialog is closed.
+#[component]
+pub fn BulkProgressLine(state: BulkState) -> impl IntoView {
+    move || {
+        let progress = state.progress.get()?;
+        (!state.open.get()).then(|| view! { <div class="bulk-status"><Progress progress/></div> })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The orders table: search, status filter, 50 per page, newest first.
 
 use crate::api::{format_window, urlencode, OrderPage, OrderStatus};
-use crate::pages::bulk_sms::{BulkSmsDialog, BulkState};
+use crate::pages::bulk_sms::{BulkProgressLine, BulkSmsDialog, BulkState};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::orders::{list_orders, LoadDemoData};
 use leptos::prelude::*;
@@ -104,6 +104,7 @@ pub fn OrdersPage() -> impl IntoView {
                 <button type="submit">"Search"</button>
             </form>
             {action_error(demo.value())}
+            <BulkProgressLine state=bulk/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match orders.await {
