@@ -1,8 +1,8 @@
 //! The outbox worker: sends the `pending` rows of `sms_messages` to Twilio, oldest first, at the
 //! configured pace per sender, and never posts a message twice once Twilio accepted it.
 //!
-//! One message at a time goes through: lease it (`pending` -> `posting` until the lease ends,
-//! a conditional update, so only one worker wins), wait for the sender's next slot, post it once,
+//! One message at a time goes through: wait for the sender's next slot, lease it (`pending` ->
+//! `posting` until the lease ends, a conditional update, so only one worker wins), post it once,
 //! then
 //! - Twilio answered with the message: store its SID and status;
 //! - 429 (Twilio created nothing): back to `pending` after `Retry-After` (or the backoff);
@@ -130,6 +130,8 @@ impl Outbox {
         let Some((client, sender, callback)) = self.context.twilio(message.order_id) else {
             return false;
         };
+        // The sender's slot first, then the lease: the lease covers only the request.
+        self.pace(&sender).await;
         let db = &self.context.db;
         let leased = repo::lease(
             db,
@@ -148,7 +150,6 @@ impl Outbox {
             }
         }
         let attempt = message.attempts + 1;
-        self.pace(&sender).await;
         let request = crate::twilio::messages::SendMessage {
             to: message.to_number.clone(),
             sender,
