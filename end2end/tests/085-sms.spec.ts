@@ -115,6 +115,20 @@ test('a bulk send texts each order, skipping an opted-out number with its reason
     const messages: { to: string; body: string }[] = await (await page.request.get('http://127.0.0.1:3101/_test/messages')).json();
     expect(messages.find((m) => m.to === phone)?.body).toContain(number);
   }
+  // Each order shows its own text and status; the skipped one has none.
+  const orderPage = async (number: string) => {
+    await goto(page, `/orders?q=${number}`);
+    await page.getByRole('link', { name: number, exact: true }).click();
+    await expect(page.getByRole('heading', { name: `Order ${number}` })).toBeVisible();
+  };
+  await orderPage('BULK-1');
+  await expect(page.locator('.texts-timeline .text-sent [data-status]')).toHaveText('queued');
+  await expect(page.locator('.texts-timeline .text-sent .body')).toContainText('BULK-1');
+  await orderPage('BULK-2');
+  await expect(page.locator('.texts-timeline .text-sent [data-status]')).toHaveText('queued');
+  await orderPage('BULK-3');
+  await expect(page.locator('.texts-timeline .text-sent')).toHaveCount(0);
+  await expect(page.locator('.texts-timeline .text-reply')).toContainText('STOP');
 });
 
 test('a reply appears live on the order of its number', async ({ page }) => {
