@@ -138,4 +138,9 @@ test('a reply appears live on the order of its number', async ({ page }) => {
   await expect(page.getByText('No calls or texts yet.')).toBeVisible();
   await inbound(page.request, 'SM00000000000000000000000000e2e002', '+33612345021', 'Je suis absent, laissez-le au voisin');
   await expect(page.locator('.texts-timeline .text-reply')).toContainText('laissez-le au voisin');
+  // The header counts it until its order is opened again.
+  await expect(page.locator('.unread-replies')).toHaveText('1 unread reply');
+  await page.reload();
+  await expect(page.locator('.texts-timeline .text-reply')).toContainText('laissez-le au voisin');
+  await expect(page.locator('.unread-replies')).toHaveCount(0);
 });

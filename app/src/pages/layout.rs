@@ -41,15 +41,19 @@ pub fn Header() -> impl IntoView {
 }
 
 /// The number of text replies nobody has read, with the live ones added. Loaded in the browser
-/// after hydration (the server renders nothing here, and so does the first browser render).
+/// after hydration (the server renders nothing here, and so does the first browser render), and
+/// again on each reply and each page change.
 #[component]
 fn UnreadReplies() -> impl IntoView {
     let live = expect_context::<crate::live::LiveCalls>();
     let loaded = RwSignal::new(None::<u64>);
     let seen_live = RwSignal::new(0u64);
+    let location = use_location();
     Effect::new(move |_| {
-        // Counted again from the server whenever a reply arrives.
+        // Counted again from the server whenever a reply arrives, and on every page change
+        // (opening an order reads its replies).
         let received = live.replies_received.get();
+        location.pathname.track();
         leptos::task::spawn_local(async move {
             if let Ok(count) = crate::server_fns::sms::unread_replies().await {
                 loaded.set(Some(count));
