@@ -14,12 +14,20 @@ use server::{db, orders};
 const USAGE: &str =
     "usage: orderline [serve | demo-data | seed-bench COUNT | seed-bench-calls COUNT | replay ...]";
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `replay` needs no runtime: it starts none (the transcode benchmark times whole processes).
     if let Some(("replay", rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) {
         return replay(rest);
     }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+/// Everything but `replay`, on the tokio runtime.
+async fn run(args: Vec<String>) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
