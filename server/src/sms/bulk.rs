@@ -4,7 +4,7 @@
 //! nothing; confirmed, the batch and its texts are written in one transaction; progress and
 //! cancelling (what is still waiting becomes `canceled`, "not sent").
 
-use super::service::{SmsService, MAX_BULK};
+use super::service::{number_of, reachable_with, SmsService, MAX_BULK};
 use super::values::template_values;
 use crate::db::entities::{orders, sms_batches, sms_messages};
 use crate::db::repo::sms::{self as repo, NewMessage};
@@ -77,13 +77,22 @@ impl SmsService {
         let mut messages = Vec::new();
         let mut samples = Vec::new();
         let mut skipped = Vec::new();
+        // The opted-out numbers among the selection, read once.
+        let numbers: Vec<String> = orders
+            .iter()
+            .filter_map(|order| number_of(order, Recipient::Customer).ok())
+            .collect();
+        let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        let suppressed = repo::suppressed_among(self.db(), &numbers)
+            .await
+            .map_err(db_error)?;
         for order in &orders {
             let skip = |reason: String| SkippedOrder {
                 order_id: order.id.into(),
                 order_number: order.number.clone(),
                 reason,
             };
-            let number = match self.reachable(order, Recipient::Customer).await? {
+            let number = match reachable_with(order, Recipient::Customer, &suppressed) {
                 Ok(number) => number,
                 Err(reason) => {
                     skipped.push(skip(reason));

@@ -24,7 +24,7 @@ pub struct SmsService {
 }
 
 /// The number of `recipient` on `order`, or why it cannot be texted.
-fn number_of(order: &orders::Model, recipient: Recipient) -> Result<String, String> {
+pub(super) fn number_of(order: &orders::Model, recipient: Recipient) -> Result<String, String> {
     let number = match recipient {
         Recipient::Customer => Some(order.customer_phone.as_str()),
         Recipient::Driver => order.driver_phone.as_deref(),
@@ -34,6 +34,20 @@ fn number_of(order: &orders::Model, recipient: Recipient) -> Result<String, Stri
         Some(_) => Err(format!("the {} number is not in E.164", recipient.as_str())),
         None => Err(format!("the order has no {} number", recipient.as_str())),
     }
+}
+
+/// `number_of`, refused when the number is in `suppressed` (the opted-out numbers among those
+/// asked about).
+pub(super) fn reachable_with(
+    order: &orders::Model,
+    recipient: Recipient,
+    suppressed: &std::collections::HashSet<String>,
+) -> Result<String, String> {
+    let number = number_of(order, recipient)?;
+    if suppressed.contains(&number) {
+        return Err(format!("{number} opted out of texts (replied STOP)"));
+    }
+    Ok(number)
 }
 
 impl SmsService {
@@ -56,17 +70,13 @@ impl SmsService {
         order: &orders::Model,
         recipient: Recipient,
     ) -> Result<Result<String, String>, ApiError> {
-        let number = match number_of(order, recipient) {
-            Ok(number) => number,
-            Err(reason) => return Ok(Err(reason)),
+        let suppressed = match number_of(order, recipient) {
+            Ok(number) => repo::suppressed_among(self.db(), &[number.as_str()])
+                .await
+                .map_err(db_error)?,
+            Err(_) => Default::default(),
         };
-        if repo::is_suppressed(self.db(), &number)
-            .await
-            .map_err(db_error)?
-        {
-            return Ok(Err(format!("{number} opted out of texts (replied STOP)")));
-        }
-        Ok(Ok(number))
+        Ok(reachable_with(order, recipient, &suppressed))
     }
 
     pub(super) fn ready(&self) -> Result<(), ApiError> {
