@@ -22,6 +22,17 @@ export const createdMessages: { sid: string; to: string; body: string }[] = [];
 export const createdCalls: { sid: string; form: [string, string][] }[] = [];
 export const REFUSED_NUMBER = '+33612345699';
 
+/** The user and password of HTTP Basic authentication. */
+function basicAuth(req: http.IncomingMessage): [string, string] {
+  const [user = '', password = ''] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
+  return [user, password];
+}
+
+function authorized(req: http.IncomingMessage): boolean {
+  const [user, password] = basicAuth(req);
+  return user === ACCOUNT_SID && password === AUTH_TOKEN;
+}
+
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let body = '';
@@ -37,9 +48,7 @@ export function startFakeTwilio(port: number): Promise<http.Server> {
     if (url.pathname === '/_test/messages') return send(res, 200, createdMessages);
     const messages = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/);
     if (messages) {
-      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      const [user, password] = auth.split(':');
-      if (user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);
+      if (!authorized(req)) return authError(res);
       if (req.method === 'GET') {
         const to = url.searchParams.get('To');
         const list = createdMessages.filter((m) => !to || m.to === to).reverse()
@@ -59,9 +68,7 @@ export function startFakeTwilio(port: number): Promise<http.Server> {
     }
     const calls = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Calls(?:\/(CA[0-9a-f]{32}))?\.json$/);
     if (calls && req.method === 'POST') {
-      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      const [user, password] = auth.split(':');
-      if (user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);
+      if (!authorized(req)) return authError(res);
       const form = [...new URLSearchParams(await readBody(req)).entries()];
       const field = (name: string) => form.find(([k]) => k === name)?.[1] ?? '';
       if (calls[2]) return send(res, 200, { sid: calls[2], status: field('Status') });
@@ -72,8 +79,7 @@ export function startFakeTwilio(port: number): Promise<http.Server> {
       createdCalls.push({ sid, form });
       return send(res, 201, { sid, account_sid: ACCOUNT_SID, to: field('To'), from: field('From'), status: 'queued', direction: 'outbound-api' });
     }
-    const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-    const [user, password] = auth.split(':');
+    const [user, password] = basicAuth(req);
     const account = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})(\.json|\/IncomingPhoneNumbers\.json)$/);
     if (!account) return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     if (user !== account[1] || user !== ACCOUNT_SID || password !== AUTH_TOKEN) return authError(res);

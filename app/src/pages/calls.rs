@@ -32,15 +32,7 @@ pub fn OrderCalls(
     });
     let has_driver = order.driver_phone.is_some();
     let demo = order.demo;
-    let customer = format!(
-        "Customer, {} ({})",
-        order.customer_name, order.customer_phone
-    );
-    let driver = format!(
-        "Driver, {} ({})",
-        order.driver_name.clone().unwrap_or_default(),
-        order.driver_phone.clone().unwrap_or_default()
-    );
+    let (customer, driver) = recipient_labels(&order);
     let default = readiness.default_provider;
     let blocked = readiness.blocked;
     let auth = expect_context::<crate::AuthContext>();
@@ -107,6 +99,21 @@ pub fn OrderCalls(
             <CallLog loaded order_id hang_up/>
         </section>
     }
+}
+
+/// "Customer, Name (+33...)" and "Driver, Name (+33...)": the recipient choices of the call and
+/// text dialogs.
+pub fn recipient_labels(order: &OrderDetail) -> (String, String) {
+    let customer = format!(
+        "Customer, {} ({})",
+        order.customer_name, order.customer_phone
+    );
+    let driver = format!(
+        "Driver, {} ({})",
+        order.driver_name.clone().unwrap_or_default(),
+        order.driver_phone.clone().unwrap_or_default()
+    );
+    (customer, driver)
 }
 
 #[component]

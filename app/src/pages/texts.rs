@@ -166,15 +166,7 @@ fn Composer(
         }
     });
     let has_driver = order.driver_phone.is_some();
-    let customer = format!(
-        "Customer, {} ({})",
-        order.customer_name, order.customer_phone
-    );
-    let driver = format!(
-        "Driver, {} ({})",
-        order.driver_name.clone().unwrap_or_default(),
-        order.driver_phone.clone().unwrap_or_default()
-    );
+    let (customer, driver) = crate::pages::calls::recipient_labels(&order);
     let unavailable = data.with_untracked(|d| d.unavailable.clone());
     let blocked = data.with_untracked(|d| d.blocked.clone());
     let templates = data.with_untracked(|d| d.templates.clone());
