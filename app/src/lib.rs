@@ -20,6 +20,7 @@ use crate::pages::{
     orders::OrdersPage,
     settings::SettingsPage,
     setup::SetupPage,
+    softphone::SoftphonePage,
     tokens::TokensPage,
     users::UsersPage,
 };
@@ -155,6 +156,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("admin/users") view=|| view! { <AdminOnly><UsersPage/></AdminOnly> }/>
                         <Route path=path!("admin/api-tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
                         <Route path=path!("admin/settings") view=|| view! { <AdminOnly><SettingsPage/></AdminOnly> }/>
+                        <Route path=path!("sandbox/phone") view=SoftphonePage/>
                     </ParentRoute>
                 </Routes>
             </main>

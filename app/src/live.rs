@@ -201,14 +201,7 @@ fn connect(live: LiveCalls) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
-    let location = window().location();
-    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
-        "wss"
-    } else {
-        "ws"
-    };
-    let host = location.host().unwrap_or_default();
-    let Ok(socket) = web_sys::WebSocket::new(&format!("{scheme}://{host}/api/v1/live")) else {
+    let Ok(socket) = web_sys::WebSocket::new(&socket_url("/api/v1/live")) else {
         reconnect_later(live);
         return;
     };
@@ -237,6 +230,19 @@ fn connect(live: LiveCalls) {
     on_open.forget();
     on_message.forget();
     on_close.forget();
+}
+
+/// The WebSocket URL of `path` on this page's server (`wss:` under `https:`).
+#[cfg(feature = "hydrate")]
+pub fn socket_url(path: &str) -> String {
+    let location = window().location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}://{host}{path}")
 }
 
 #[cfg(feature = "hydrate")]

@@ -198,6 +198,16 @@ pub struct Ports {
     pub settings: Arc<dyn SettingsPort>,
     pub calls: Arc<dyn CallsPort>,
     pub sms: Arc<dyn SmsPort>,
+    pub sandbox: Arc<dyn SandboxPort>,
+}
+
+/// The sandbox (emulated Twilio) as the softphone page sees it (staff).
+#[async_trait::async_trait]
+pub trait SandboxPort: Send + Sync {
+    /// The account, the phones worth picking and the failure numbers.
+    async fn info(&self) -> Result<crate::api::SandboxInfo, ApiError>;
+    /// Whether the sandbox stands in for Twilio now.
+    fn active(&self) -> bool;
 }
 
 /// The ports of the running server, or an internal error when the context lacks them.

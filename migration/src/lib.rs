@@ -13,6 +13,7 @@ mod m20261128_000006_demo_orders;
 mod m20261128_000007_login_hardening;
 mod m20261129_000008_call_journal;
 mod m20261129_000009_sms;
+mod m20261130_000010_sandbox;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_login_hardening::Migration),
             Box::new(m20261129_000008_call_journal::Migration),
             Box::new(m20261129_000009_sms::Migration),
+            Box::new(m20261130_000010_sandbox::Migration),
         ]
     }
 }

@@ -291,7 +291,7 @@ impl Config {
             )?,
             gemini_live: service_url("GEMINI_LIVE_URL", DEFAULT_GEMINI_LIVE_URL, &["ws", "wss"])?,
         };
-        let setting_overrides = crate::settings::service_env_overrides(var, default_region)
+        let mut setting_overrides = crate::settings::service_env_overrides(var, default_region)
             .map_err(|message| {
                 let (name, reason) = message
                     .split_once(' ')
@@ -303,6 +303,10 @@ impl Config {
                     .unwrap_or("a setting variable");
                 invalid(name, reason.to_owned())
             })?;
+        setting_overrides.sandbox = var("TWILIO_SANDBOX")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|reason: String| invalid("TWILIO_SANDBOX", reason))?;
         Ok(Config {
             external_urls,
             setting_overrides,
@@ -483,6 +487,7 @@ mod tests {
                 )]
                 .into(),
                 phone_region: DEFAULT_PHONE_REGION,
+                sandbox: Default::default(),
             },
         };
         let shown = format!("{config:?}");

@@ -27,6 +27,7 @@ pub mod orders;
 pub mod phone;
 pub mod providers;
 pub mod realtime;
+pub mod sandbox;
 pub mod settings;
 pub mod sms;
 pub mod startup;

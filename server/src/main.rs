@@ -98,6 +98,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Orderline is running at {public} (listening on port {})",
         app.port
     );
+    if app.demo_orders_loaded > 0 {
+        println!("Loaded {} demo orders.", app.demo_orders_loaded);
+    }
+    if app.settings.current().sandbox().is_some() {
+        let base = public.as_str().trim_end_matches('/');
+        println!(
+            "Sandbox: no Twilio account is configured, so calls and texts go to the built-in sandbox.\n  \
+             Softphone (answer calls, read and send texts): {base}/sandbox/phone"
+        );
+    }
     // With no users, `bootstrap` already printed the setup link to stderr.
     if app.setup_link.is_none() {
         println!(

@@ -13,6 +13,7 @@ use crate::orders::OrdersService;
 use crate::settings::{SettingsHandle, SettingsService};
 use crate::users::UsersService;
 use app::ports::Ports;
+use app::api::SettingKey;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -35,6 +36,10 @@ pub struct Application {
     pub reconciler: Reconciler,
     /// The live status hub (what a call's bridge and journal publish to).
     pub hub: crate::realtime::Hub,
+    /// The emulated Twilio (on while Twilio is not configured, or with `TWILIO_SANDBOX=1`).
+    pub sandbox: crate::sandbox::Sandbox,
+    /// Demo orders loaded at this start because the database was new (none otherwise).
+    pub demo_orders_loaded: u64,
 }
 
 /// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
@@ -90,6 +95,21 @@ impl Application {
         let orders = OrdersService {
             db: db.clone(),
             region: config.default_region,
+        };
+        let sandbox = start_sandbox(&config, &db, &http, (&settings, settings_handle.clone()), bound).await?;
+        // A new database (no users yet) in the sandbox gets the demo orders: a first call is
+        // one click away.
+        let demo_orders_loaded = if setup_link.is_some()
+            && settings_handle.current().sandbox().is_some()
+            && crate::db::repo::orders::count_all(&db).await? == 0
+        {
+            use app::ports::OrdersPort;
+            orders
+                .load_demo_data()
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the demo orders: {e}"))?
+        } else {
+            0
         };
         let hub = crate::realtime::Hub::new(db.clone());
         let public_fallback = config
@@ -149,6 +169,7 @@ impl Application {
                 context: sms.clone(),
                 orders: orders.clone(),
             }),
+            sandbox: Arc::new(sandbox.clone()),
         };
         let state = AppState {
             leptos_options: leptos_options(bound),
@@ -169,7 +190,9 @@ impl Application {
                 db: db.clone(),
             },
             sms,
+            sandbox: sandbox.clone(),
         };
+        let state_sandbox = sandbox;
         let layers = LayerConfig {
             store,
             secure_cookies: config.secure_cookies(),
@@ -189,6 +212,8 @@ impl Application {
             settings: settings_handle,
             reconciler,
             hub,
+            sandbox: state_sandbox,
+            demo_orders_loaded,
         })
     }
 
@@ -210,6 +235,53 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// The sandbox (emulated Twilio): its account from `TWILIO_ACCOUNT_SID`/`TWILIO_AUTH_TOKEN` when
+/// `TWILIO_SANDBOX=1` sets them, else generated once and stored.
+async fn start_sandbox(
+    config: &Config,
+    db: &sea_orm::DatabaseConnection,
+    http: &reqwest::Client,
+    settings: (&SettingsService, SettingsHandle),
+    bound: SocketAddr,
+) -> anyhow::Result<crate::sandbox::Sandbox> {
+    use crate::sandbox::credentials::SandboxCredentials;
+    use crate::settings::SandboxMode;
+    let mode = config.setting_overrides.sandbox;
+    let pinned = |key| config.setting_overrides.pinned.get(&key).cloned();
+    let given = match (
+        mode,
+        pinned(SettingKey::TwilioAccountSid),
+        pinned(SettingKey::TwilioAuthToken),
+    ) {
+        (SandboxMode::Forced, Some(sid), Some(token)) => {
+            let phone = pinned(SettingKey::TwilioPhoneNumber).unwrap_or_default();
+            Some(
+                SandboxCredentials::from_env_values(&sid, token.into(), &phone)
+                    .map_err(|e| anyhow::anyhow!("TWILIO_SANDBOX=1 credentials: {e}"))?,
+            )
+        }
+        _ => None,
+    };
+    // The emulator talks to this very server: on loopback, whatever address it listens on.
+    let host = if bound.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        bound.ip()
+    };
+    let self_url = format!("http://{}", SocketAddr::new(host, bound.port()));
+    crate::sandbox::Sandbox::start(
+        db,
+        &config.secret_key,
+        http.clone(),
+        settings,
+        mode,
+        given,
+        &self_url,
+        config.public_base_url.as_str().trim_end_matches('/'),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

@@ -132,6 +132,8 @@ impl FromStr for Recipient {
 pub enum Provider {
     Openai,
     Gemini,
+    /// The offline demo agent (no key, no network): the default while the sandbox is on.
+    Demo,
 }
 
 impl Provider {
@@ -140,6 +142,7 @@ impl Provider {
         match self {
             Provider::Openai => "openai",
             Provider::Gemini => "gemini",
+            Provider::Demo => "demo",
         }
     }
 
@@ -148,6 +151,7 @@ impl Provider {
         match self {
             Provider::Openai => "OpenAI",
             Provider::Gemini => "Gemini",
+            Provider::Demo => "Demo agent",
         }
     }
 }
@@ -158,6 +162,7 @@ impl FromStr for Provider {
         match s {
             "openai" => Ok(Provider::Openai),
             "gemini" => Ok(Provider::Gemini),
+            "demo" => Ok(Provider::Demo),
             other => Err(UnknownValue(other.to_owned())),
         }
     }
@@ -187,6 +192,9 @@ pub struct CallReadiness {
     /// Why calling is impossible now (Twilio disabled or not configured), or None.
     pub blocked: Option<String>,
     pub default_provider: Provider,
+    /// The sandbox stands in for Twilio: calls ring the softphone page, not real phones.
+    #[serde(default)]
+    pub sandbox: bool,
 }
 
 /// The order page's data, loaded in one request.

@@ -6,6 +6,7 @@ mod calls;
 mod display;
 mod journal;
 mod orders;
+mod sandbox;
 mod settings;
 mod sms;
 
@@ -13,6 +14,7 @@ pub use calls::*;
 pub use display::DisplayPrefs;
 pub use journal::*;
 pub use orders::*;
+pub use sandbox::*;
 pub use settings::*;
 pub use sms::*;
 

@@ -91,7 +91,11 @@ const AUDIO_FORMATS: &[(&str, &str)] = &[
     ("audio/pcmu", "audio/pcmu (G.711 passthrough)"),
     ("audio/pcm", "audio/pcm 24 kHz"),
 ];
-const PROVIDERS: &[(&str, &str)] = &[("openai", "OpenAI Realtime"), ("gemini", "Gemini Live")];
+const PROVIDERS: &[(&str, &str)] = &[
+    ("openai", "OpenAI Realtime"),
+    ("gemini", "Gemini Live"),
+    ("demo", "Demo agent (offline, no key)"),
+];
 const MACHINE: &[(&str, &str)] = &[
     ("hang_up", "Hang up"),
     ("leave_message", "Leave a short message"),

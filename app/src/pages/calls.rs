@@ -31,7 +31,9 @@ pub fn OrderCalls(
         }
     });
     let has_driver = order.driver_phone.is_some();
-    let demo = order.demo;
+    let sandbox = readiness.sandbox;
+    // In the sandbox a demo order's numbers ring the softphone: nothing to confirm.
+    let demo = order.demo && !sandbox;
     let (customer, driver) = recipient_labels(&order);
     let default = readiness.default_provider;
     let blocked = readiness.blocked;
@@ -83,11 +85,15 @@ pub fn OrderCalls(
                     <select name="provider">
                         <option value="openai" selected=default == Provider::Openai>"OpenAI Realtime"</option>
                         <option value="gemini" selected=default == Provider::Gemini>"Gemini Live"</option>
+                        <option value="demo" selected=default == Provider::Demo>"Demo agent (offline)"</option>
                     </select>
                 </label>
                 <label>"Purpose (added to the agent's instructions)"
                     <input name="purpose" placeholder="e.g. confirm the delivery time"/>
                 </label>
+                {sandbox.then(|| view! {
+                    <p class="hint sandbox-hint"><span class="badge sandbox">"Sandbox"</span>" This call rings the softphone, not a real phone: open "<a href="/sandbox/phone" target="_blank">"the softphone"</a>" in another tab with the recipient's number to answer it."</p>
+                })}
                 {demo.then(|| view! {
                     <p class="hint demo-warning">"This is a demo order: its phone numbers are in the range reserved for fiction and reach no one, unless someone edited them."</p>
                     <label class="inline"><input type="checkbox" name="confirm_demo" value="true" required/>"Call this demo order anyway"</label>

@@ -21,6 +21,7 @@ pub fn Header() -> impl IntoView {
                         <nav>
                             <A href="/orders">"Orders"</A>
                             <UnreadReplies/>
+                            <SandboxBadge/>
                             <Show when=move || admin>
                                 <A href="/admin/users">"Users"</A>
                                 <A href="/admin/api-tokens">"API tokens"</A>
@@ -69,6 +70,25 @@ fn UnreadReplies() -> impl IntoView {
             <span class="badge unread-replies" role="status" title="Text replies not yet read (open their order to read them)">
                 {format!("{total} unread {}", if total == 1 { "reply" } else { "replies" })}
             </span>
+        })
+    }
+}
+
+/// "Sandbox" while the emulated Twilio stands in for the real one, leading to the softphone.
+/// Loaded in the browser after hydration, like [`UnreadReplies`].
+#[component]
+fn SandboxBadge() -> impl IntoView {
+    let active = RwSignal::new(false);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(on) = crate::server_fns::sandbox::sandbox_active().await {
+                active.set(on);
+            }
+        });
+    });
+    move || {
+        active.get().then(|| view! {
+            <a class="badge sandbox" href="/sandbox/phone" title="No Twilio account is configured: calls and texts go to the built-in sandbox. Open the softphone to answer them.">"Sandbox"</a>
         })
     }
 }

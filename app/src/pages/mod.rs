@@ -11,6 +11,9 @@ pub mod orders;
 pub mod settings;
 pub mod setup;
 pub mod sms_templates;
+pub mod softphone;
+#[cfg(feature = "hydrate")]
+pub mod softphone_client;
 pub mod texts;
 pub mod tokens;
 pub mod users;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod calls;
 pub mod orders;
+pub mod sandbox;
 pub mod settings;
 pub mod sms;
 pub mod users;

@@ -192,7 +192,8 @@ fn transcoders(
     stream_sid: &str,
 ) -> Option<(Transcoder, Transcoder)> {
     let (up, down, audio) = match provider {
-        Provider::Openai => {
+        // The demo agent speaks the OpenAI wire format in `audio/pcmu` (providers::demo).
+        Provider::Openai | Provider::Demo => {
             let audio = match session.input_format() {
                 AudioFormat::Mulaw8k => OpenAiAudio::Pcmu,
                 AudioFormat::Pcm16 { .. } => OpenAiAudio::Pcm,

@@ -26,6 +26,7 @@ pub fn price(provider: Provider) -> (i64, i64) {
     match provider {
         Provider::Openai => (32, 64),
         Provider::Gemini => (3, 12),
+        Provider::Demo => (0, 0),
     }
 }
 

@@ -112,8 +112,8 @@ impl Reconciler {
             .get(SettingKey::AgentMaxCallMinutes)
             .parse()
             .unwrap_or(5);
-        let client = (!settings.get(SettingKey::TwilioAccountSid).is_empty()
-            && !settings.get(SettingKey::TwilioAuthToken).is_empty())
+        let client = (!settings.twilio_account_sid().is_empty()
+            && !settings.twilio_auth_token().is_empty())
         .then(|| twilio_client(&self.http, &self.twilio_api_base, &settings));
         let first_look = PRE_ANSWER_GRACE.min(NO_SID_GRACE);
         let open = repo::calls::open_created_before(&self.db, now - first_look).await?;

@@ -43,6 +43,9 @@ pub fn public_base_url(settings: &EffectiveSettings, fallback: &str) -> String {
 
 /// Why calls cannot be placed with these settings, or None.
 fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
+    if settings.sandbox().is_some() {
+        return None;
+    }
     if !settings.twilio_enabled() {
         return Some("Twilio is not enabled.".into());
     }
@@ -64,6 +67,19 @@ fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
     })
 }
 
+/// The provider the call dialog offers first: the setting, except that while the sandbox is on
+/// and no provider was chosen, the offline demo agent (it needs no key).
+fn default_provider(settings: &EffectiveSettings) -> Provider {
+    let chosen = settings.source(SettingKey::AgentProvider) != app::api::SettingSource::Default;
+    if settings.sandbox().is_some() && !chosen {
+        return Provider::Demo;
+    }
+    settings
+        .get(SettingKey::AgentProvider)
+        .parse()
+        .unwrap_or(Provider::Openai)
+}
+
 /// A Twilio client with the credentials of these settings.
 pub(crate) fn twilio_client(
     http: &reqwest::Client,
@@ -72,9 +88,9 @@ pub(crate) fn twilio_client(
 ) -> TwilioClient {
     TwilioClient::new(
         http.clone(),
-        api_base,
-        settings.get(SettingKey::TwilioAccountSid),
-        SecretString::from(settings.get(SettingKey::TwilioAuthToken).to_owned()),
+        settings.twilio_api_base(api_base),
+        settings.twilio_account_sid(),
+        SecretString::from(settings.twilio_auth_token().to_owned()),
     )
 }
 
@@ -136,10 +152,8 @@ impl CallsPort for CallsService {
         let settings = self.settings.current();
         Ok(CallReadiness {
             blocked: blocked_reason(&settings),
-            default_provider: settings
-                .get(SettingKey::AgentProvider)
-                .parse()
-                .unwrap_or(Provider::Openai),
+            default_provider: default_provider(&settings),
+            sandbox: settings.sandbox().is_some(),
         })
     }
 
@@ -171,7 +185,8 @@ impl CallsPort for CallsService {
                 )])
             })?,
         };
-        if order.demo && !confirm_demo {
+        // In the sandbox, demo orders' numbers ring the softphone: nothing to confirm.
+        if order.demo && !confirm_demo && settings.sandbox().is_none() {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "confirm_demo",
                 format!(
@@ -228,7 +243,7 @@ impl CallsPort for CallsService {
             .unwrap_or(5);
         let request = CreateCall {
             to: to_number,
-            from: settings.get(SettingKey::TwilioPhoneNumber).to_owned(),
+            from: settings.twilio_phone_number().to_owned(),
             // Our call id rides in the query (Twilio signs and sends the whole URL), so a
             // callback that arrives before the SID is stored still finds its call.
             url: format!(

@@ -45,6 +45,8 @@ pub struct AppState {
     pub sessions: session::SessionChecker,
     /// What the SMS webhooks need (see `sms`).
     pub sms: crate::sms::SmsContext,
+    /// The emulated Twilio and its softphones (see `sandbox`).
+    pub sandbox: crate::sandbox::Sandbox,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).
@@ -111,6 +113,8 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
         .route("/api/v1/orders", post(api_orders::create))
         .route("/api/v1/live", get(crate::realtime::ws::live))
         .merge(crate::webhooks::router())
+        .nest_service("/sandbox/twilio", state.sandbox.rest_router())
+        .route("/sandbox/phone/ws", get(crate::sandbox::phone_ws::upgrade))
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),

@@ -3,6 +3,7 @@
 //! handshakes shared with "Test connection" (`handshake`), and `network`: the plain words for a
 //! failed connection, shared with the Twilio client and the settings checks.
 
+pub mod demo;
 pub mod gemini;
 pub mod handshake;
 pub mod network;
@@ -48,5 +49,6 @@ pub async fn connect(
             };
             gemini::connect(endpoint, script).await
         }
+        Provider::Demo => Ok(demo::connect(script, demo::DemoConfig::default())),
     }
 }

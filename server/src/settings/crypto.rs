@@ -27,10 +27,21 @@ fn cipher(key: &SecretKey) -> ChaCha20Poly1305 {
 
 /// Encrypts `plaintext` for `setting`.
 pub fn seal(key: &SecretKey, setting: SettingKey, plaintext: &str) -> Result<String, CryptoError> {
+    seal_labelled(key, setting.as_str(), plaintext)
+}
+
+/// Decrypts a value sealed for `setting`.
+pub fn open(key: &SecretKey, setting: SettingKey, stored: &str) -> Result<String, CryptoError> {
+    open_labelled(key, setting.as_str(), stored)
+}
+
+/// Encrypts `plaintext` bound to `label` (the associated data), for secrets kept outside the
+/// settings table (e.g. the sandbox's auth token); a label must not collide with a setting key.
+pub fn seal_labelled(key: &SecretKey, label: &str, plaintext: &str) -> Result<String, CryptoError> {
     let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
     let payload = Payload {
         msg: plaintext.as_bytes(),
-        aad: setting.as_str().as_bytes(),
+        aad: label.as_bytes(),
     };
     let ciphertext = cipher(key)
         .encrypt(&nonce, payload)
@@ -43,8 +54,8 @@ pub fn seal(key: &SecretKey, setting: SettingKey, plaintext: &str) -> Result<Str
     ))
 }
 
-/// Decrypts a value sealed for `setting`.
-pub fn open(key: &SecretKey, setting: SettingKey, stored: &str) -> Result<String, CryptoError> {
+/// Decrypts a value sealed by [`seal_labelled`] with the same `label`.
+pub fn open_labelled(key: &SecretKey, label: &str, stored: &str) -> Result<String, CryptoError> {
     let encoded = stored.strip_prefix(PREFIX).ok_or(CryptoError::Format)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
@@ -55,7 +66,7 @@ pub fn open(key: &SecretKey, setting: SettingKey, stored: &str) -> Result<String
     let (nonce, ciphertext) = bytes.split_at(12);
     let payload = Payload {
         msg: ciphertext,
-        aad: setting.as_str().as_bytes(),
+        aad: label.as_bytes(),
     };
     let plaintext = cipher(key)
         .decrypt(Nonce::from_slice(nonce), payload)

@@ -7,16 +7,83 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// Every key's effective value (secrets decrypted, in memory only).
+/// Every key's effective value (secrets decrypted, in memory only), and the sandbox's Twilio
+/// account when the sandbox stands in for Twilio.
 #[derive(Clone, Default)]
 pub struct EffectiveSettings {
     values: BTreeMap<SettingKey, Resolved>,
+    sandbox: Option<Arc<SandboxTwilio>>,
+}
+
+/// The emulated Twilio account (`crate::sandbox`) that calls and texts use while the sandbox is
+/// on: Twilio not configured, or `TWILIO_SANDBOX=1`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SandboxTwilio {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub phone_number: String,
+    /// The emulator's REST base, e.g. `http://127.0.0.1:3000/sandbox/twilio`.
+    pub api_base: String,
 }
 
 impl EffectiveSettings {
     /// Builds from resolved values.
     pub fn new(values: BTreeMap<SettingKey, Resolved>) -> Self {
-        EffectiveSettings { values }
+        EffectiveSettings {
+            values,
+            sandbox: None,
+        }
+    }
+
+    /// The same settings with the sandbox standing in for Twilio.
+    pub fn with_sandbox(mut self, sandbox: SandboxTwilio) -> Self {
+        self.sandbox = Some(Arc::new(sandbox));
+        self
+    }
+
+    /// The sandbox account, when the sandbox is on.
+    pub fn sandbox(&self) -> Option<&SandboxTwilio> {
+        self.sandbox.as_deref()
+    }
+
+    /// Whether Twilio's three connection fields are filled in (the sandbox aside).
+    pub fn twilio_configured(&self) -> bool {
+        self.get(SettingKey::TwilioEnabled) == "true"
+            && [
+                SettingKey::TwilioAccountSid,
+                SettingKey::TwilioAuthToken,
+                SettingKey::TwilioPhoneNumber,
+            ]
+            .iter()
+            .all(|key| !self.get(*key).is_empty())
+    }
+
+    /// The Twilio account calls and texts use: the sandbox's while it is on, else the settings'.
+    pub fn twilio_account_sid(&self) -> &str {
+        self.sandbox().map_or_else(
+            || self.get(SettingKey::TwilioAccountSid),
+            |s| &s.account_sid,
+        )
+    }
+
+    /// The auth token of [`twilio_account_sid`](Self::twilio_account_sid)'s account (it also
+    /// signs the webhooks).
+    pub fn twilio_auth_token(&self) -> &str {
+        self.sandbox()
+            .map_or_else(|| self.get(SettingKey::TwilioAuthToken), |s| &s.auth_token)
+    }
+
+    /// The number calls and texts come from.
+    pub fn twilio_phone_number(&self) -> &str {
+        self.sandbox().map_or_else(
+            || self.get(SettingKey::TwilioPhoneNumber),
+            |s| &s.phone_number,
+        )
+    }
+
+    /// The REST base to use: the sandbox's while it is on, else `configured` (TWILIO_API_BASE_URL).
+    pub fn twilio_api_base<'a>(&'a self, configured: &'a str) -> &'a str {
+        self.sandbox().map_or(configured, |s| &s.api_base)
     }
 
     /// The effective value ("" when unset).
@@ -31,9 +98,9 @@ impl EffectiveSettings {
             .map_or(SettingSource::Default, |r| r.source)
     }
 
-    /// Whether Twilio is switched on.
+    /// Whether Twilio is switched on (the sandbox counts).
     pub fn twilio_enabled(&self) -> bool {
-        self.get(SettingKey::TwilioEnabled) == "true"
+        self.sandbox.is_some() || self.get(SettingKey::TwilioEnabled) == "true"
     }
 }
 
@@ -53,6 +120,7 @@ impl std::fmt::Debug for EffectiveSettings {
                 map.entry(&key.as_str(), &resolved.value);
             }
         }
+        map.entry(&"sandbox", &self.sandbox.is_some());
         map.finish()
     }
 }

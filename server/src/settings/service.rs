@@ -2,7 +2,7 @@
 //! log, publishes the effective settings, and runs the connection tests (`SettingsPort`).
 
 use super::crypto;
-use super::effective::{EffectiveSettings, SettingsHandle};
+use super::effective::{EffectiveSettings, SandboxTwilio, SettingsHandle};
 use super::resolve::{resolve, Resolved};
 use super::{checks, values};
 use crate::config::SecretKey;
@@ -32,6 +32,8 @@ pub struct ExternalUrls {
 pub struct EnvSettings {
     pub pinned: BTreeMap<SettingKey, String>,
     pub phone_region: phonenumber::country::Id,
+    /// `TWILIO_SANDBOX`: when the sandbox stands in for Twilio.
+    pub sandbox: SandboxMode,
 }
 
 impl std::fmt::Debug for EnvSettings {
@@ -57,6 +59,7 @@ impl Default for EnvSettings {
         EnvSettings {
             pinned: BTreeMap::new(),
             phone_region: crate::config::DEFAULT_PHONE_REGION,
+            sandbox: SandboxMode::Auto,
         }
     }
 }
@@ -76,6 +79,32 @@ pub struct SettingsService {
     sender: Arc<watch::Sender<Arc<EffectiveSettings>>>,
     /// Serializes save-and-publish so two saves cannot publish out of order.
     write_lock: Arc<Mutex<()>>,
+    /// The sandbox's account and when it stands in for Twilio (see [`SandboxMode`]).
+    sandbox: Arc<std::sync::RwLock<Option<(SandboxMode, SandboxTwilio)>>>,
+}
+
+/// When the sandbox stands in for Twilio (`TWILIO_SANDBOX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SandboxMode {
+    /// While Twilio is not configured (unset).
+    #[default]
+    Auto,
+    /// Always (`TWILIO_SANDBOX=1`).
+    Forced,
+    /// Never (`TWILIO_SANDBOX=0`).
+    Off,
+}
+
+impl std::str::FromStr for SandboxMode {
+    type Err = String;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim() {
+            "" => Ok(SandboxMode::Auto),
+            "1" | "true" => Ok(SandboxMode::Forced),
+            "0" | "false" => Ok(SandboxMode::Off),
+            other => Err(format!("must be 1 or 0, not {other:?}")),
+        }
+    }
 }
 
 /// Reads the environment values of every key that has a variable, validating each (phone numbers
@@ -97,6 +126,7 @@ pub fn env_overrides(
     Ok(EnvSettings {
         pinned,
         phone_region,
+        sandbox: SandboxMode::Auto,
     })
 }
 
@@ -121,6 +151,7 @@ impl SettingsService {
             instance_id,
             sender: Arc::new(sender),
             write_lock: Arc::new(Mutex::new(())),
+            sandbox: Arc::default(),
         };
         service
             .reload()
@@ -165,9 +196,35 @@ impl SettingsService {
                 )
             })
             .collect();
-        let effective = Arc::new(EffectiveSettings::new(resolved));
+        let effective = EffectiveSettings::new(resolved);
+        let sandbox = match self.sandbox.read() {
+            Ok(sandbox) => sandbox.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let effective = match sandbox {
+            Some((SandboxMode::Forced, account)) => effective.with_sandbox(account),
+            Some((SandboxMode::Auto, account)) if !effective.twilio_configured() => {
+                effective.with_sandbox(account)
+            }
+            _ => effective,
+        };
+        let effective = Arc::new(effective);
         self.sender.send_replace(effective.clone());
         Ok(effective)
+    }
+
+    /// Sets the sandbox's account and mode, and publishes the settings again.
+    pub async fn set_sandbox(
+        &self,
+        mode: SandboxMode,
+        account: SandboxTwilio,
+    ) -> Result<Arc<EffectiveSettings>, ApiError> {
+        let _guard = self.write_lock.lock().await;
+        match self.sandbox.write() {
+            Ok(mut sandbox) => *sandbox = Some((mode, account)),
+            Err(poisoned) => *poisoned.into_inner() = Some((mode, account)),
+        }
+        self.reload().await
     }
 
     fn current(&self) -> Arc<EffectiveSettings> {

@@ -45,6 +45,9 @@ pub struct SmsContext {
 
 /// Why texts cannot be sent with these settings, or None.
 pub fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
+    if settings.sandbox().is_some() {
+        return None;
+    }
     if !settings.twilio_enabled() {
         return Some("Twilio is not enabled.".into());
     }
@@ -72,8 +75,8 @@ pub fn blocked_reason(settings: &EffectiveSettings) -> Option<String> {
 /// The sender of these settings: the Messaging Service when set, else the phone number.
 pub fn sender(settings: &EffectiveSettings) -> Sender {
     let service = settings.get(SettingKey::TwilioMessagingServiceSid);
-    if service.is_empty() {
-        Sender::Number(settings.get(SettingKey::TwilioPhoneNumber).to_owned())
+    if service.is_empty() || settings.sandbox().is_some() {
+        Sender::Number(settings.twilio_phone_number().to_owned())
     } else {
         Sender::Service(service.to_owned())
     }

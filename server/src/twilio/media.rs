@@ -80,8 +80,8 @@ struct MediaProbeFields<'a> {
     chunk: Option<Cow<'a, str>>,
 }
 
-/// A message we send on a bidirectional Media Streams socket.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// A message we send on a bidirectional Media Streams socket (read back by the sandbox).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "event", rename_all = "lowercase")]
 pub enum Outbound {
     /// Audio to play: base64 mu-law 8 kHz, no header. The hot path writes it with [`MediaWriter`].
@@ -104,7 +104,7 @@ pub enum Outbound {
 }
 
 /// The payload of an outbound `media` message.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OutboundMedia {
     /// base64 of raw mu-law 8 kHz bytes.
     pub payload: String,

@@ -12,7 +12,6 @@
 use crate::calls::public_base_url;
 use crate::http::AppState;
 use crate::twilio::signature;
-use app::api::SettingKey;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
@@ -55,7 +54,7 @@ fn requested_url(base: &str, uri: &Uri) -> String {
 /// mismatch is logged.
 fn signed(state: &AppState, parts: &Parts, url: &str, params: &[(String, String)]) -> bool {
     let settings = state.settings.current();
-    let token = settings.get(SettingKey::TwilioAuthToken);
+    let token = settings.twilio_auth_token();
     let given = parts
         .headers
         .get("x-twilio-signature")

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub settings: server::settings::SettingsHandle,
     pub reconciler: server::calls::reconciler::Reconciler,
     pub hub: server::realtime::Hub,
+    /// The emulated Twilio (off unless the test's configuration turns it on).
+    pub sandbox: server::sandbox::Sandbox,
     _dir: tempfile::TempDir,
 }
 
@@ -81,7 +83,11 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
             openai_realtime: "ws://127.0.0.1:9/v1/realtime".into(),
             gemini_live: "ws://127.0.0.1:9/gemini".into(),
         },
-        setting_overrides: Default::default(),
+        // The sandbox stays off unless a test turns it on (it would stand in for Twilio).
+        setting_overrides: server::settings::EnvSettings {
+            sandbox: server::settings::SandboxMode::Off,
+            ..Default::default()
+        },
     };
     adjust(&mut config);
     let app = Application::build(config)
@@ -94,6 +100,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
     let settings = app.settings.clone();
     let reconciler = app.reconciler.clone();
     let hub = app.hub.clone();
+    let sandbox = app.sandbox.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         client: client_for(&address),
@@ -104,6 +111,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         settings,
         reconciler,
         hub,
+        sandbox,
         _dir: dir,
     }
 }

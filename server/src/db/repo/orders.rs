@@ -353,3 +353,8 @@ mod tests {
         assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
     }
 }
+
+/// How many orders there are.
+pub async fn count_all(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    Orders::find().count(db).await
+}

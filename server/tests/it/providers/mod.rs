@@ -2,6 +2,7 @@
 //! each provider receives (handshake fields, audio bytes, tool results), the typed events the
 //! bridge gets back, Gemini's resumption after `goAway`, and the failures that end a call.
 
+mod demo;
 pub(crate) mod fake;
 mod gemini_session;
 mod openai_session;
