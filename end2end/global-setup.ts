@@ -9,10 +9,40 @@ import { startFakeOpenAi } from './fake-openai';
 const root = path.resolve(__dirname, '..');
 export const TMP = path.join(__dirname, '.tmp');
 export const SETUP_LINK_FILE = path.join(TMP, 'setup-link.txt');
+/** What Chromium's fake microphone plays (playwright.config.ts), in a loop: a caller's turns. */
+export const CALLER_WAV = path.join(TMP, 'caller.wav');
+
+/** 16-bit mono PCM at 8 kHz: 1.2 s of a 300 Hz tone, then 2.8 s of silence (one "turn"). */
+function callerWav(): Buffer {
+  const rate = 8000;
+  const samples = rate * 4;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) {
+    const speaking = i < rate * 1.2;
+    const value = speaking ? Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * 300 * i) / rate)) : 0;
+    data.writeInt16LE(value, i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8);
+  header.write('fmt ', 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
 
 export default async function globalSetup() {
   fs.rmSync(TMP, { recursive: true, force: true });
   fs.mkdirSync(TMP, { recursive: true });
+  fs.writeFileSync(CALLER_WAV, callerWav());
   const binary = path.join(root, 'target', 'debug', 'orderline');
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run cargo xtask build first`);
 

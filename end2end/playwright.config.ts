@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import * as path from 'node:path';
 
 // One server (started by global-setup.ts on a fresh SQLite database) and one worker: the specs
 // build on each other in file order (bootstrap first, lockout last).
@@ -27,6 +28,12 @@ export default defineConfig({
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        // The softphone's microphone and speaker (sandbox spec): a fake device playing the
+        // caller's turns written by global-setup.ts, no permission prompt, sound without a click.
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-audio-capture=${path.join(__dirname, '.tmp', 'caller.wav')}`,
+        '--autoplay-policy=no-user-gesture-required',
       ],
     },
   },

@@ -8,6 +8,7 @@ step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
 ./scripts/setup-tools.sh
 export PATH="$HOME/.cargo/bin:$PATH"
+export ORDERLINE_TWILIO_PYTHON="$PWD/target/py-twilio/bin/python"
 
 step "format and lints"
 cargo fmt --all -- --check

@@ -157,6 +157,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("admin/api-tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
                         <Route path=path!("admin/settings") view=|| view! { <AdminOnly><SettingsPage/></AdminOnly> }/>
                         <Route path=path!("sandbox/phone") view=SoftphonePage/>
+                        // Short addresses people type lead to their first page.
+                        <Route path=path!("settings") view=|| view! { <Redirect path="/admin/settings"/> }/>
+                        <Route path=path!("admin") view=|| view! { <Redirect path="/admin/users"/> }/>
+                        <Route path=path!("sandbox") view=|| view! { <Redirect path="/sandbox/phone"/> }/>
                     </ParentRoute>
                 </Routes>
             </main>

@@ -277,6 +277,7 @@ mod tests {
             duration_seconds: None,
             answered_by: None,
             failure_reason: None,
+            sandbox: false,
         }
     }
 

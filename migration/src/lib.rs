@@ -14,6 +14,7 @@ mod m20261128_000007_login_hardening;
 mod m20261129_000008_call_journal;
 mod m20261129_000009_sms;
 mod m20261130_000010_sandbox;
+mod m20261130_000011_sandbox_marks;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_call_journal::Migration),
             Box::new(m20261129_000009_sms::Migration),
             Box::new(m20261130_000010_sandbox::Migration),
+            Box::new(m20261130_000011_sandbox_marks::Migration),
         ]
     }
 }

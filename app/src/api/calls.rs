@@ -184,6 +184,9 @@ pub struct CallView {
     pub answered_by: Option<String>,
     /// Why the call failed, in plain words (with Twilio's code when there is one).
     pub failure_reason: Option<String>,
+    /// Placed through the sandbox (the emulated Twilio).
+    #[serde(default)]
+    pub sandbox: bool,
 }
 
 /// What the browser needs to offer the Call button.

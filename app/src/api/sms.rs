@@ -19,6 +19,9 @@ pub struct SmsMessageView {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Sent through the sandbox (the emulated Twilio).
+    #[serde(default)]
+    pub sandbox: bool,
 }
 
 /// A text received from a customer or driver.

@@ -1,6 +1,7 @@
 //! The calls section of an order page: the Call button and its dialog, and the call log that
 //! updates live from `/api/v1/live`.
 
+use crate::api::display_phone;
 use crate::api::{ApiError, CallReadiness, CallStatus, CallView, OrderDetail, Provider};
 use crate::live::{merged_calls, LiveCalls};
 use crate::pages::layout::action_error;
@@ -112,12 +113,13 @@ pub fn OrderCalls(
 pub fn recipient_labels(order: &OrderDetail) -> (String, String) {
     let customer = format!(
         "Customer, {} ({})",
-        order.customer_name, order.customer_phone
+        order.customer_name,
+        display_phone(&order.customer_phone)
     );
     let driver = format!(
         "Driver, {} ({})",
         order.driver_name.clone().unwrap_or_default(),
-        order.driver_phone.clone().unwrap_or_default()
+        display_phone(order.driver_phone.as_deref().unwrap_or_default())
     );
     (customer, driver)
 }
@@ -158,9 +160,12 @@ fn CallRow(call: CallView, hang_up: ServerAction<HangUp>) -> impl IntoView {
         <tr data-call-id=id>
             <td>{display.precise_time(call.created_at)}</td>
             <td>{call.placed_by}</td>
-            <td>{call.recipient.as_str()}" "<span class="phone">{call.to_number}</span></td>
+            <td>{call.recipient.as_str()}" "<span class="phone">{display_phone(&call.to_number)}</span></td>
             <td>{call.provider.label()}</td>
-            <td><span class=format!("badge call-{}", call.status.as_str()) data-status=call.status.as_str()>{call.status.label()}</span></td>
+            <td>
+                <span class=format!("badge call-{}", call.status.as_str()) data-status=call.status.as_str()>{call.status.label()}</span>
+                {call.sandbox.then(|| view! { " "<span class="badge sandbox">"Sandbox"</span> })}
+            </td>
             <td class="duration">{call.duration_seconds.map(|s| format!("{s} s")).unwrap_or_default()}</td>
             <td>{call.answered_by.unwrap_or_default()}</td>
             <td class="failure">{call.failure_reason.unwrap_or_default()}</td>

@@ -2,6 +2,7 @@
 //! form. What a call changes on the order (notes, the window confirmed or another one asked for)
 //! reloads live when the server says the order changed.
 
+use crate::api::display_phone;
 use crate::api::{format_cents, format_window, OrderDetail, OrderInput, OrderStatus};
 use crate::api::{CallReadiness, CallView};
 use crate::live::{reload_on_change, LiveCalls};
@@ -121,7 +122,7 @@ fn OrderDetails(
                 <dt>"Status"</dt>
                 <dd><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></dd>
                 <dt>"Customer"</dt><dd>{order.customer_name.clone()}</dd>
-                <dt>"Phone"</dt><dd class="phone">{order.customer_phone.clone()}</dd>
+                <dt>"Phone"</dt><dd class="phone">{display_phone(&order.customer_phone)}</dd>
                 <dt>"Delivery address"</dt><dd class="address">{order.delivery_address.clone()}</dd>
                 <dt>"Delivery window"</dt>
                 <dd class="delivery-window">

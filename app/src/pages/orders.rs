@@ -1,5 +1,6 @@
 //! The orders table: search, status filter, 50 per page, newest first.
 
+use crate::api::display_phone;
 use crate::api::{format_window, urlencode, OrderPage, OrderStatus};
 use crate::pages::bulk_sms::{BulkProgressLine, BulkSmsDialog, BulkState};
 use crate::pages::layout::{action_error, ErrorPanel};
@@ -179,7 +180,7 @@ fn OrdersTable(
                             {order.demo.then(|| view! { " " <span class="badge demo" title="Demo order: its numbers are reserved for fiction">"Demo"</span> })}
                         </td>
                         <td>{order.customer_name}</td>
-                        <td class="phone">{order.customer_phone}</td>
+                        <td class="phone">{display_phone(&order.customer_phone)}</td>
                         <td><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></td>
                         <td>{format_window(order.window_start, order.window_end)}</td>
                         <td class="num">{display.money(order.total_cents)}</td>

@@ -3,7 +3,7 @@
 //! the microphone and hear the agent; a keypad; and the number's texts, with replies. The browser
 //! side of the line (WebSocket, microphone, speaker) is in `softphone_client`.
 
-use crate::api::{SandboxInfo, SoftphoneText};
+use crate::api::{display_phone, SandboxInfo, SoftphoneText};
 use crate::server_fns::sandbox::softphone_info;
 use leptos::prelude::*;
 
@@ -109,7 +109,7 @@ fn Phone(info: SandboxInfo, phone: Softphone) -> impl IntoView {
             <dl class="facts">
                 <dt>"Account SID"</dt><dd><code>{info.account_sid.clone()}</code></dd>
                 <dt>"Auth token"</dt><dd><code>{info.auth_token.clone()}</code></dd>
-                <dt>"Number"</dt><dd>{info.phone_number.clone()}</dd>
+                <dt>"Number"</dt><dd>{display_phone(&info.phone_number)}</dd>
                 <dt>"REST API"</dt><dd><code>{info.api_base.clone()}</code></dd>
             </dl>
             <p class="hint">"Texts to numbers ending as below fail on purpose:"</p>
@@ -127,8 +127,8 @@ fn LineView(phone: Softphone) -> impl IntoView {
     let status = move || match phone.line.get() {
         Line::Off => "Pick a number to receive calls.".to_owned(),
         Line::Connecting => "Connecting…".to_owned(),
-        Line::Idle => format!("{}: waiting for calls.", phone.number.get()),
-        Line::Ringing { from, .. } => format!("Incoming call from {from}"),
+        Line::Idle => format!("{}: waiting for calls.", display_phone(&phone.number.get())),
+        Line::Ringing { from, .. } => format!("Incoming call from {}", display_phone(&from)),
         Line::InCall { .. } => "On a call".to_owned(),
         Line::Lost => "Connection lost; reconnecting…".to_owned(),
     };

@@ -14,8 +14,8 @@ use web_sys::{AudioContext, BinaryType, MessageEvent, WebSocket};
 
 /// The sample rate of the line (G.711).
 const RATE: f32 = 8000.0;
-/// Microphone chunk: 256 samples (32 ms), the smallest WebAudio allows.
-const CHUNK: u32 = 256;
+/// The microphone tap, an AudioWorklet module served from `public/`.
+const CAPTURE_MODULE: &str = "/softphone-capture.js";
 
 #[derive(Default)]
 struct Client {
@@ -224,7 +224,7 @@ fn stop_ringing() {
     });
 }
 
-/// Opens the microphone and streams it to the server in 32 ms chunks.
+/// Opens the microphone and streams it to the server in blocks of 128 samples (16 ms).
 fn start_microphone(phone: Softphone) {
     let Some(devices) = window().navigator().media_devices().ok() else {
         phone.error.set("This browser gives no microphone access.".into());
@@ -245,40 +245,44 @@ fn start_microphone(phone: Softphone) {
                 return;
             }
         };
-        CLIENT.with_borrow_mut(|client| {
-            let Some(audio) = &client.audio else { return };
-            let _ = audio.resume();
-            let Ok(source) = audio.create_media_stream_source(&stream) else {
-                return;
-            };
-            let Ok(processor) = audio
-                .create_script_processor_with_buffer_size_and_number_of_input_channels_and_number_of_output_channels(CHUNK, 1, 1)
-            else {
-                return;
-            };
-            let on_audio = Closure::<dyn FnMut(web_sys::AudioProcessingEvent)>::new(
-                move |event: web_sys::AudioProcessingEvent| {
-                    let Ok(input) = event.input_buffer() else { return };
-                    let Ok(samples) = input.get_channel_data(0) else { return };
-                    let mut bytes = Vec::with_capacity(samples.len() * 2);
-                    for sample in samples {
-                        let value = (sample.clamp(-1.0, 1.0) * 32767.0) as i16;
-                        bytes.extend_from_slice(&value.to_le_bytes());
-                    }
-                    CLIENT.with_borrow(|client| {
-                        if let Some(socket) = &client.socket {
-                            let _ = socket.send_with_u8_array(&bytes);
-                        }
-                    });
-                },
-            );
-            processor.set_onaudioprocess(Some(on_audio.as_ref().unchecked_ref()));
-            on_audio.forget();
-            let _ = source.connect_with_audio_node(&processor);
-            // A script processor only runs when connected onward; its output is silence.
-            let _ = processor.connect_with_audio_node(&audio.destination());
-            client.microphone = Some(stream);
+        let Some(audio) = CLIENT.with_borrow(|client| client.audio.clone()) else {
+            return;
+        };
+        let _ = audio.resume();
+        // The capture worklet (public/softphone-capture.js) is loaded once per audio context.
+        if let Ok(worklet) = audio.audio_worklet() {
+            if let Ok(loading) = worklet.add_module(CAPTURE_MODULE) {
+                if wasm_bindgen_futures::JsFuture::from(loading).await.is_err() {
+                    phone.error.set("The microphone could not start.".into());
+                    return;
+                }
+            }
+        }
+        let (Ok(source), Ok(capture)) = (
+            audio.create_media_stream_source(&stream),
+            web_sys::AudioWorkletNode::new(&audio, "softphone-capture"),
+        ) else {
+            return;
+        };
+        let on_block = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let samples = js_sys::Float32Array::new(&event.data()).to_vec();
+            let mut bytes = Vec::with_capacity(samples.len() * 2);
+            for sample in samples {
+                let value = (sample.clamp(-1.0, 1.0) * 32767.0) as i16;
+                bytes.extend_from_slice(&value.to_le_bytes());
+            }
+            CLIENT.with_borrow(|client| {
+                if let (Some(socket), Some(_)) = (&client.socket, &client.microphone) {
+                    let _ = socket.send_with_u8_array(&bytes);
+                }
+            });
         });
+        if let Ok(port) = capture.port() {
+            port.set_onmessage(Some(on_block.as_ref().unchecked_ref()));
+        }
+        on_block.forget();
+        let _ = source.connect_with_audio_node(&capture);
+        CLIENT.with_borrow_mut(|client| client.microphone = Some(stream));
     });
 }
 

@@ -2,9 +2,10 @@
 //! statuses updating live from `/api/v1/live`; and the texts composer (a modal `<dialog>` opened
 //! by the "SMS" button beside "Call") with the live count of characters, encoding and segments.
 
+use crate::api::display_phone;
 use crate::api::{CallView, OrderDetail, OrderSmsData, SmsMessageView, SmsReplyView};
 use crate::live::{merged_calls, reload_on_change, LiveCalls};
-use crate::pages::layout::{action_error, show_modal};
+use crate::pages::layout::{action_error, field_error, show_modal, FieldMessage};
 use crate::server_fns::sms::{order_sms, SendSms};
 use crate::sms::{count, Encoding};
 use leptos::prelude::*;
@@ -98,17 +99,18 @@ fn TimelineEntry(entry: Entry) -> impl IntoView {
         Entry::Call(call) => view! {
             <li class="call-entry" data-call-id=call.id>
                 <span class="time">{display.precise_time(call.created_at)}</span>
-                " Call to "{call.recipient.as_str()}" "<span class="phone">{call.to_number}</span>" ("{call.provider.label()}") "
+                " Call to "{call.recipient.as_str()}" "<span class="phone">{display_phone(&call.to_number)}</span>" ("{call.provider.label()}") "
                 <span class=format!("badge call-{}", call.status.as_str()) data-call-status=call.status.as_str()>{call.status.label()}</span>
             </li>
         }.into_any(),
         Entry::Sent(message) => view! {
             <li class="text-sent" data-sms-id=message.id>
                 <span class="time">{display.precise_time(message.created_at)}</span>
-                " To "{message.recipient.as_str()}" "<span class="phone">{message.to_number}</span>" "
+                " To "{message.recipient.as_str()}" "<span class="phone">{display_phone(&message.to_number)}</span>" "
                 <span class=format!("badge sms-{}", message.status.as_str()) data-status=message.status.as_str()>
                     {message.status.as_str()}
                 </span>
+                {message.sandbox.then(|| view! { " "<span class="badge sandbox">"Sandbox"</span> })}
                 <p class="body">{message.body}</p>
                 {message.error.map(|error| view! { <p class="failure">{error}</p> })}
             </li>
@@ -116,7 +118,7 @@ fn TimelineEntry(entry: Entry) -> impl IntoView {
         Entry::Reply(reply) => view! {
             <li class="text-reply" data-reply-id=reply.id>
                 <span class="time">{display.precise_time(reply.created_at)}</span>
-                " Reply from "<span class="phone">{reply.from_number}</span>
+                " Reply from "<span class="phone">{display_phone(&reply.from_number)}</span>
                 {reply.keyword.map(|k| view! { " " <span class="badge keyword">{k}</span> })}
                 <p class="body">{reply.body}</p>
             </li>
@@ -191,6 +193,7 @@ fn Composer(
                         <label class="inline"><input type="radio" name="recipients" value="both"/>"Both"</label>
                     })}
                 </fieldset>
+                <FieldMessage message=field_error(send.value(), "recipients")/>
                 {unavailable.into_iter().map(|(_, reason)| view! { <p class="hint">{reason}</p> }).collect_view()}
                 <label>"Template"
                     <select on:change=pick>
@@ -205,6 +208,7 @@ fn Composer(
                         on:input=move |ev| body.set(event_target_value(&ev))>{body.get_untracked()}</textarea>
                 </label>
                 <p class="hint sms-counter" aria-live="polite">{move || counter_text(&body.get())}</p>
+                <FieldMessage message=field_error(send.value(), "body")/>
                 {action_error(send.value())}
                 <div class="form-actions">
                     <button type="submit" class="primary">"Send"</button>

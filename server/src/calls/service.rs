@@ -221,6 +221,7 @@ impl CallsPort for CallsService {
             to_number: &to_number,
             provider,
             purpose: purpose.trim(),
+            sandbox: settings.sandbox().is_some(),
         };
         // Counted and inserted in one statement, so parallel requests cannot overshoot the limit.
         let Some(call) = repo::calls::insert_within_limit(&self.db, &new_call, limit)

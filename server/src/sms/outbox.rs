@@ -163,6 +163,11 @@ impl Outbox {
         true
     }
 
+    /// Whether texts go through the sandbox now (the emulated Twilio).
+    fn sandbox_on(&self) -> bool {
+        self.context.settings.current().sandbox().is_some()
+    }
+
     /// Stores what Twilio answered to attempt `attempt` of `message`.
     async fn record(
         &self,
@@ -176,7 +181,7 @@ impl Outbox {
             Ok(resource) => {
                 let status =
                     MessageStatus::parse(&resource.status).unwrap_or(MessageStatus::Queued);
-                repo::accepted(db, id, &resource.sid, status).await?;
+                repo::accepted(db, id, &resource.sid, status, self.sandbox_on()).await?;
                 tracing::info!(id, sid = %resource.sid, "SMS accepted by Twilio");
             }
             Err(TwilioError::Api {
@@ -292,7 +297,7 @@ impl Outbox {
                 tracing::info!(id = message.id, sid = %resource.sid, "SMS found at Twilio after a lost answer");
                 let status =
                     MessageStatus::parse(&resource.status).unwrap_or(MessageStatus::Queued);
-                repo::accepted(db, message.id, &resource.sid, status).await
+                repo::accepted(db, message.id, &resource.sid, status, self.sandbox_on()).await
             }
             Ok(None) if message.attempts >= MAX_ATTEMPTS => {
                 let reason = format!("not sent after {} attempts", message.attempts);

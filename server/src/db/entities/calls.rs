@@ -38,6 +38,8 @@ pub struct Model {
     pub latency_median_ms: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Placed through the sandbox (the emulated Twilio), not a real account.
+    pub sandbox: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

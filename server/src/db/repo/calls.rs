@@ -18,6 +18,8 @@ pub struct NewCall<'a> {
     pub to_number: &'a str,
     pub provider: Provider,
     pub purpose: &'a str,
+    /// Placed through the sandbox.
+    pub sandbox: bool,
 }
 
 /// Serialises placements on PostgreSQL (`pg_advisory_xact_lock` key; any constant unique to
@@ -68,6 +70,7 @@ pub async fn insert_within_limit(
             Expr::val(-1),
             Expr::val(now),
             Expr::val(now),
+            Expr::val(call.sandbox),
         ])
         .and_where(
             Expr::expr(SimpleExpr::SubQuery(
@@ -91,6 +94,7 @@ pub async fn insert_within_limit(
             calls::Column::LastSequence,
             calls::Column::CreatedAt,
             calls::Column::UpdatedAt,
+            calls::Column::Sandbox,
         ])
         .select_from(values)
         .map_err(|error| DbErr::Custom(error.to_string()))?
@@ -357,6 +361,7 @@ impl From<calls::Model> for CallView {
             duration_seconds: call.duration_seconds,
             answered_by: call.answered_by,
             failure_reason: call.failure_reason,
+            sandbox: call.sandbox,
         }
     }
 }

@@ -187,16 +187,18 @@ pub async fn lease(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
-/// Twilio accepted it: its SID and status (unless a status callback that overtook the answer
-/// already moved it on, see `claim_sid_for_posting`).
+/// Twilio (or the sandbox, `sandbox`) accepted it: its SID and status (unless a status callback
+/// that overtook the answer already moved it on, see `claim_sid_for_posting`).
 pub async fn accepted(
     db: &DatabaseConnection,
     id: i32,
     sid: &str,
     status: MessageStatus,
+    sandbox: bool,
 ) -> Result<(), DbErr> {
     sms_messages::Entity::update_many()
         .col_expr(sms_messages::Column::Sid, Expr::value(sid))
+        .col_expr(sms_messages::Column::Sandbox, Expr::value(sandbox))
         .col_expr(sms_messages::Column::Status, Expr::value(status.as_str()))
         .col_expr(
             sms_messages::Column::LeaseUntil,
@@ -324,6 +326,7 @@ impl From<sms_messages::Model> for SmsMessageView {
             error: row.error_message,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            sandbox: row.sandbox,
         }
     }
 }

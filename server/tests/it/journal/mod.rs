@@ -49,6 +49,7 @@ pub(crate) async fn journal_for(app: &TestApp, order_id: i32) -> (Journal, i32) 
             to_number: "+33612345678",
             provider: Provider::Openai,
             purpose: "confirm the window",
+            sandbox: false,
         },
         100,
     )
