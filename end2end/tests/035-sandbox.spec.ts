@@ -53,6 +53,7 @@ test('a call from an order rings the softphone, the demo agent talks, and hangin
   await phone.getByRole('button', { name: 'Hang up' }).click();
   await expect(phone.locator('.caption')).toContainText('Call ended');
   await expect(page.locator('table.call-log [data-status]').first()).toHaveText('completed');
+  await expect(page.locator('table.call-log .badge.sandbox').first()).toHaveText('Sandbox');
   await phone.reload();
   await expect(phone.getByRole('heading', { name: /Softphone/ })).toBeVisible();
 });
@@ -77,6 +78,10 @@ test('a text reaches the softphone, a STOP reply opts the number out, and the ne
   await phone.getByRole('button', { name: 'Send text' }).click();
   await expect(inbox.locator('.text.out .body')).toHaveText('STOP');
   await expect(page.locator('.texts-timeline .text-reply')).toContainText('STOP');
+  // Opening the order again reads the reply (the header's unread count goes back to zero).
+  await page.reload();
+  await expect(page.locator('.unread-replies')).toHaveCount(0);
+  await expect(page.locator('.texts-timeline .text-sent .badge.sandbox')).toHaveText('Sandbox');
 
   await page.getByRole('button', { name: 'SMS', exact: true }).click();
   await dialog.getByLabel('Message').fill('Encore un message');

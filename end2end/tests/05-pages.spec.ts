@@ -27,6 +27,7 @@ function pagesFor(order: { id: string; number: string }, admin: boolean): Visit[
     adminPage('/admin/users', /^Users$/, /^Users · Orderline$/),
     adminPage('/admin/api-tokens', /^API tokens$/, /^API tokens · Orderline$/),
     adminPage('/admin/settings', /Settings › Connections/, /^Settings · Orderline$/),
+    { path: '/sandbox/phone', heading: /^Softphone/, title: /^Softphone · Orderline$/ },
     { path: '/no-such-page', heading: /Page not found/, title: /^Page not found · Orderline$/, status: 404 },
   ];
 }
@@ -54,17 +55,12 @@ for (const who of [
     await signIn(page, who.user.email, who.user.password);
     const order = await firstOrder(page);
     await expect(page.locator('footer.page-foot')).toHaveText(/^Times in [A-Za-z_\/]+ · amounts in EUR$/);
-    // Twilio is not set up yet: the Call button says why, and what this person can do about it.
+    // Twilio is not set up yet: the sandbox stands in (the header says so, and the Call dialog
+    // says the call rings the softphone).
     await goto(page, `/orders/${order.id}`);
-    await expect(page.getByRole('button', { name: 'Call', exact: true })).toBeDisabled();
-    const blocked = page.locator('.call-blocked');
-    await expect(blocked).toContainText('Twilio is not enabled.');
-    if (who.admin) {
-      await expect(blocked.getByRole('link', { name: 'Set it up in Settings › Connections' })).toHaveAttribute('href', '/admin/settings');
-    } else {
-      await expect(blocked).toContainText('Ask an admin to set it up');
-      await expect(blocked.getByRole('link')).toHaveCount(0);
-    }
+    await expect(page.locator('header .badge.sandbox')).toHaveAttribute('href', '/sandbox/phone');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect(page.locator('.sandbox-hint')).toContainText('rings the softphone');
     for (const visit of pagesFor(order, who.admin)) {
       await visitDirectlyAndReload(page, visit);
     }
@@ -96,6 +92,15 @@ for (const who of [
     }
     await nav.getByRole('link', { name: 'Orders' }).click();
     await expect(page.getByRole('heading', { level: 1, name: /^Orders$/ })).toBeVisible();
+    // Short addresses people type lead to their first page.
+    await goto(page, '/sandbox');
+    await expect(page.getByRole('heading', { level: 1, name: /^Softphone/ })).toBeVisible();
+    if (who.admin) {
+      await goto(page, '/settings');
+      await expect(page.getByRole('heading', { level: 1, name: /Settings › Connections/ })).toBeVisible();
+      await goto(page, '/admin');
+      await expect(page.getByRole('heading', { level: 1, name: /^Users$/ })).toBeVisible();
+    }
   });
 }
 

@@ -6,6 +6,7 @@
 use crate::api::{display_phone, SandboxInfo, SoftphoneText};
 use crate::server_fns::sandbox::softphone_info;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// Where the softphone is (the browser code moves it on).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub fn SoftphonePage() -> impl IntoView {
     let info = Resource::new(|| (), |_| softphone_info());
     let phone = Softphone::new();
     view! {
+        <Title text="Softphone"/>
         <h1>"Softphone " <span class="badge sandbox">"Sandbox"</span></h1>
         <p class="hint">"This page is the phone of a customer or driver in the sandbox: calls placed from an order to this number ring here, and texts to it arrive here."</p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
