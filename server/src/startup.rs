@@ -12,8 +12,8 @@ use crate::http::{self, AppState, Instance, LayerConfig};
 use crate::orders::OrdersService;
 use crate::settings::{SettingsHandle, SettingsService};
 use crate::users::UsersService;
-use app::ports::Ports;
 use app::api::SettingKey;
+use app::ports::Ports;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -96,7 +96,14 @@ impl Application {
             db: db.clone(),
             region: config.default_region,
         };
-        let sandbox = start_sandbox(&config, &db, &http, (&settings, settings_handle.clone()), bound).await?;
+        let sandbox = start_sandbox(
+            &config,
+            &db,
+            &http,
+            (&settings, settings_handle.clone()),
+            bound,
+        )
+        .await?;
         // A new database (no users yet) in the sandbox gets the demo orders: a first call is
         // one click away.
         let demo_orders_loaded = if setup_link.is_some()

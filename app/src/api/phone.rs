@@ -35,7 +35,11 @@ pub fn display_phone(number: &str) -> String {
     let mut rest = national;
     if groups.is_empty() {
         while !rest.is_empty() {
-            let take = if rest.len() == 4 { 4 } else { rest.len().min(3) };
+            let take = if rest.len() == 4 {
+                4
+            } else {
+                rest.len().min(3)
+            };
             let (group, tail) = rest.split_at(take);
             out.push(' ');
             out.push_str(group);
@@ -91,7 +95,14 @@ mod tests {
 
     #[test]
     fn what_is_not_e164_is_left_alone() {
-        for text in ["", "06 12 34 56 78", "+33 6 12", "+12", "+1234567890123456", "+33a12345678"] {
+        for text in [
+            "",
+            "06 12 34 56 78",
+            "+33 6 12",
+            "+12",
+            "+1234567890123456",
+            "+33a12345678",
+        ] {
             assert_eq!(display_phone(text), text);
         }
     }

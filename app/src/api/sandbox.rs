@@ -46,28 +46,52 @@ pub struct FailureNumber {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SoftphoneRequest {
-    Answer { call_sid: String },
-    Decline { call_sid: String },
+    Answer {
+        call_sid: String,
+    },
+    Decline {
+        call_sid: String,
+    },
     Hangup,
-    Dtmf { digit: char },
+    Dtmf {
+        digit: char,
+    },
     /// A text from this phone to the sandbox's number.
-    Text { body: String },
+    Text {
+        body: String,
+    },
 }
 
 /// What a softphone tab is told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SoftphoneEvent {
-    Ringing { call_sid: String, from: String },
-    RingStopped { call_sid: String },
-    Connected { call_sid: String },
-    Ended { call_sid: String, status: String },
+    Ringing {
+        call_sid: String,
+        from: String,
+    },
+    RingStopped {
+        call_sid: String,
+    },
+    Connected {
+        call_sid: String,
+    },
+    Ended {
+        call_sid: String,
+        status: String,
+    },
     /// What the call says (TwiML `<Say>`).
-    Caption { text: String },
+    Caption {
+        text: String,
+    },
     /// The whole inbox of this number, oldest first.
-    Inbox { messages: Vec<SoftphoneText> },
+    Inbox {
+        messages: Vec<SoftphoneText>,
+    },
     /// A request could not be done.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// One text of a softphone's inbox.

@@ -23,13 +23,19 @@ pub fn OrderCalls(
     let place = ServerAction::<PlaceCall>::new();
     let hang_up = ServerAction::<HangUp>::new();
     let open = RwSignal::new(false);
+    // A real modal <dialog>: focus moves in and stays, Escape closes it.
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    Effect::new(move |_| crate::pages::layout::show_modal(dialog, open.get()));
 
     // A placed call appears at once (and then moves with the live events).
-    Effect::new(move |_| {
-        if let Some(Ok(call)) = place.value().get() {
+    // A refused call is recorded and shown in the log: the dialog closes for it too.
+    Effect::new(move |_| match place.value().get() {
+        Some(Ok(call)) => {
             live.merge(call);
             open.set(false);
         }
+        Some(Err(ApiError::Upstream(_))) => open.set(false),
+        _ => {}
     });
     let has_driver = order.driver_phone.is_some();
     let sandbox = readiness.sandbox;
@@ -73,7 +79,9 @@ pub fn OrderCalls(
                     })}
                 </div>
             </div>
-            <ActionForm action=place attr:class="call-dialog" attr:hidden=move || !open.get() attr:aria-label="Place a call">
+            <dialog node_ref=dialog class="call-dialog" aria-label="Place a call"
+                on:close=move |_| open.set(false)>
+            <ActionForm action=place attr:class="call-form">
                 <input type="hidden" name="order_id" value=order_id/>
                 <fieldset>
                     <legend>"Recipient"</legend>
@@ -99,8 +107,12 @@ pub fn OrderCalls(
                     <p class="hint demo-warning">"This is a demo order: its phone numbers are in the range reserved for fiction and reach no one, unless someone edited them."</p>
                     <label class="inline"><input type="checkbox" name="confirm_demo" value="true" required/>"Call this demo order anyway"</label>
                 })}
-                <button type="submit" class="primary">"Place call"</button>
+                <div class="form-actions">
+                    <button type="submit" class="primary">"Place call"</button>
+                    <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                </div>
             </ActionForm>
+            </dialog>
             {action_error(place_error)}
             {action_error(hang_up.value())}
             <CallLog loaded order_id hang_up/>

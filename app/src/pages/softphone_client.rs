@@ -227,7 +227,9 @@ fn stop_ringing() {
 /// Opens the microphone and streams it to the server in blocks of 128 samples (16 ms).
 fn start_microphone(phone: Softphone) {
     let Some(devices) = window().navigator().media_devices().ok() else {
-        phone.error.set("This browser gives no microphone access.".into());
+        phone
+            .error
+            .set("This browser gives no microphone access.".into());
         return;
     };
     let constraints = web_sys::MediaStreamConstraints::new();

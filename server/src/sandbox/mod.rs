@@ -77,7 +77,8 @@ impl Sandbox {
         let credentials = Arc::new(credentials);
         let store = SandboxStore::new(&credentials.account_sid);
         let poster = SignedPoster::new(http, credentials.auth_token.clone());
-        let messages = SandboxMessages::new(store.clone(), poster.clone(), LifecycleDelays::default());
+        let messages =
+            SandboxMessages::new(store.clone(), poster.clone(), LifecycleDelays::default());
         let phones = Phones::default();
         let engine = engine::Engine::new(store.clone(), phones.clone(), poster);
         let api_base = format!("{}/sandbox/twilio", self_url.trim_end_matches('/'));
@@ -107,12 +108,36 @@ impl Sandbox {
         })
     }
 
-    /// The emulated REST API (nest it at `/sandbox/twilio`).
+    /// The emulated REST API (nest it at `/sandbox/twilio`). While the sandbox is off (real
+    /// Twilio configured) it answers 404 to everything: nothing can place a sandbox call then.
     pub fn rest_router(&self) -> axum::Router {
+        let settings = self.settings.clone();
         rest::router(rest::SandboxRest::new(
             self.credentials.clone(),
             self.messages.clone(),
             Arc::new(self.engine.clone()),
+        ))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let on = settings.current().sandbox().is_some();
+                async move {
+                    if on {
+                        next.run(request).await
+                    } else {
+                        use axum::response::IntoResponse;
+                        (
+                            axum::http::StatusCode::NOT_FOUND,
+                            axum::Json(serde_json::json!({
+                                "code": 20404,
+                                "message": "The sandbox is off: Twilio is configured.",
+                                "more_info": "https://www.twilio.com/docs/errors/20404",
+                                "status": 404,
+                            })),
+                        )
+                            .into_response()
+                    }
+                }
+            },
         ))
     }
 

@@ -9,14 +9,14 @@
 use super::phone::{TabLine, ToPhone};
 use super::Sandbox;
 use crate::audio::{g711, pcm};
-use app::ports::CurrentUser;
 use crate::http::origin::OriginPolicy;
+use app::api::{SoftphoneEvent as ToTab, SoftphoneRequest as FromTab, SoftphoneText};
+use app::ports::CurrentUser;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use app::api::{SoftphoneEvent as ToTab, SoftphoneRequest as FromTab, SoftphoneText};
 use tokio::sync::broadcast::error::RecvError;
 
 /// The query of the upgrade: the number this tab holds.
@@ -45,7 +45,11 @@ pub async fn upgrade(
         return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
     }
     let Some(number) = super::rest::params::phone(query.number.trim()) else {
-        return (StatusCode::BAD_REQUEST, "number: expected E.164, e.g. +33612345678").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "number: expected E.164, e.g. +33612345678",
+        )
+            .into_response();
     };
     upgrade.on_upgrade(move |socket| serve(socket, sandbox, number))
 }

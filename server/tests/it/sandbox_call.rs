@@ -49,7 +49,12 @@ async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
             ],
         )
         .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     loop {
         if let ToPhone::Ringing { call_sid, from } = next(tab).await {
             assert_eq!(from, app.sandbox.credentials.phone_number);
@@ -60,7 +65,10 @@ async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
 
 /// The loudness of mu-law frames as the mean absolute sample.
 fn loudness(codes: &[u8]) -> f64 {
-    let sum: f64 = codes.iter().map(|&c| f64::from(g711::decode(c)).abs()).sum();
+    let sum: f64 = codes
+        .iter()
+        .map(|&c| f64::from(g711::decode(c)).abs())
+        .sum();
     sum / codes.len().max(1) as f64
 }
 
@@ -112,9 +120,16 @@ async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns
     let mut tab = app.sandbox.phones.open("+33612345678");
     let sid = place_and_ring(&app, &mut tab, order_id).await;
     assert!(sid.starts_with("CA") && sid.len() == 34, "{sid}");
-    assert_eq!(wait_for_status(&app, &sid, "ringing").await.status, "ringing");
+    assert_eq!(
+        wait_for_status(&app, &sid, "ringing").await.status,
+        "ringing"
+    );
 
-    let line = app.sandbox.phones.answer(&tab, &sid).expect("the call rings here");
+    let line = app
+        .sandbox
+        .phones
+        .answer(&tab, &sid)
+        .expect("the call rings here");
     // The greeting: audio that is not silence.
     let mut heard = Vec::new();
     while heard.len() < 8000 {
@@ -124,8 +139,15 @@ async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns
             _ => {}
         }
     }
-    assert!(loudness(&heard) > 200.0, "greeting too quiet: {}", loudness(&heard));
-    assert_eq!(wait_for_status(&app, &sid, "in-progress").await.status, "in-progress");
+    assert!(
+        loudness(&heard) > 200.0,
+        "greeting too quiet: {}",
+        loudness(&heard)
+    );
+    assert_eq!(
+        wait_for_status(&app, &sid, "in-progress").await.status,
+        "in-progress"
+    );
 
     // Three caller turns; the agent answers each, then says goodbye and hangs up.
     let talk = async {
@@ -168,13 +190,13 @@ async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns
         .all(&app.db)
         .await
         .unwrap();
-    let tools: Vec<&str> = journal.iter().filter_map(|j| j.tool_name.as_deref()).collect();
+    let tools: Vec<&str> = journal
+        .iter()
+        .filter_map(|j| j.tool_name.as_deref())
+        .collect();
     assert!(tools.contains(&"add_delivery_note"), "{tools:?}");
     assert!(tools.contains(&"end_call"), "{tools:?}");
-    let caller_turns = journal
-        .iter()
-        .filter(|j| j.kind == "caller")
-        .count();
+    let caller_turns = journal.iter().filter(|j| j.kind == "caller").count();
     assert!(caller_turns >= 3, "{journal:?}");
 }
 
@@ -189,9 +211,15 @@ async fn declining_reports_busy_and_hanging_up_ends_the_call() {
 
     let sid = place_and_ring(&app, &mut tab, order_id).await;
     let line = app.sandbox.phones.answer(&tab, &sid).expect("rings");
-    assert_eq!(wait_for_status(&app, &sid, "in-progress").await.status, "in-progress");
+    assert_eq!(
+        wait_for_status(&app, &sid, "in-progress").await.status,
+        "in-progress"
+    );
     drop(line);
-    assert_eq!(wait_for_status(&app, &sid, "completed").await.status, "completed");
+    assert_eq!(
+        wait_for_status(&app, &sid, "completed").await.status,
+        "completed"
+    );
     // The emulated resource agrees, in Twilio's JSON.
     let resource: Value = reqwest::Client::new()
         .get(format!(
@@ -200,7 +228,9 @@ async fn declining_reports_busy_and_hanging_up_ends_the_call() {
         ))
         .basic_auth(
             &app.sandbox.credentials.account_sid,
-            Some(secrecy::ExposeSecret::expose_secret(&app.sandbox.credentials.auth_token)),
+            Some(secrecy::ExposeSecret::expose_secret(
+                &app.sandbox.credentials.auth_token,
+            )),
         )
         .send()
         .await

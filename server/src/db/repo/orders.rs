@@ -283,6 +283,11 @@ impl From<orders::Model> for OrderDetail {
 
 /// The normalisation itself lives in `migration::search_text` (the backfill needs it too); it is
 /// tested here with what the server builds from it.
+/// How many orders there are.
+pub async fn count_all(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    Orders::find().count(db).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,9 +357,4 @@ mod tests {
         assert_eq!(like_pattern("12"), "%|%12%");
         assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
     }
-}
-
-/// How many orders there are.
-pub async fn count_all(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    Orders::find().count(db).await
 }

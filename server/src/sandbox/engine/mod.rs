@@ -77,7 +77,9 @@ impl Engine {
         };
         let mut progress = Progress::new(self.clone(), sid);
         progress.report(CallbackEvent::Initiated, None).await;
-        progress.report(CallbackEvent::Ringing, Some(CallStatus::Ringing)).await;
+        progress
+            .report(CallbackEvent::Ringing, Some(CallStatus::Ringing))
+            .await;
         let ring = Duration::from_secs(call.params.timeout_seconds.into()).min(MAX_RING);
         let answered = self.phones.ring(&call.to, sid, &call.from);
         let line = tokio::select! {

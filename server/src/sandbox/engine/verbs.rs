@@ -5,10 +5,10 @@
 //! logged, as Twilio's debugger would show it).
 
 use super::{voice_params, Engine};
-use crate::sandbox::rest::CallUpdate;
 use crate::providers::demo::lines::Lang;
 use crate::providers::demo::speech::{synthesize, Voice};
 use crate::sandbox::phone::{PhoneLine, ToPhone};
+use crate::sandbox::rest::CallUpdate;
 use crate::sandbox::store::{CallInstructions, CallStatus};
 use crate::sandbox::stream::{self, StreamParams};
 use crate::sandbox::twiml::{self, Verb};
@@ -93,16 +93,18 @@ impl Runner<'_> {
         for verb in verbs {
             let stopped = match verb {
                 Verb::Hangup => return Some(Stop::End(CallStatus::Completed)),
-                Verb::Pause(pause) => {
-                    self.interruptible(tokio::time::sleep(pause.length)).await
-                }
+                Verb::Pause(pause) => self.interruptible(tokio::time::sleep(pause.length)).await,
                 Verb::Say(say) => {
                     let lang = match say.language.as_deref() {
                         Some(tag) => Lang::from_tag(tag),
                         None => Lang::En,
                     };
                     // `loop="0"` repeats until the call ends; a sandbox call stops at 10.
-                    let times = if say.loops == 0 { 10 } else { say.loops.min(10) };
+                    let times = if say.loops == 0 {
+                        10
+                    } else {
+                        say.loops.min(10)
+                    };
                     let mut stopped = None;
                     for _ in 0..times {
                         stopped = self.say(&say.text, lang).await;

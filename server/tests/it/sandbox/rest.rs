@@ -143,12 +143,7 @@ async fn a_created_call_is_201_queued_and_can_be_fetched_and_listed() {
     let (status, fetched) = json(emulator.get(&format!("/Calls/{sid}.json")).await).await;
     assert_eq!((status, &fetched), (200, &created));
 
-    let (_, list) = json(
-        emulator
-            .get(&format!("/Calls.json?To=%2B33612345678"))
-            .await,
-    )
-    .await;
+    let (_, list) = json(emulator.get("/Calls.json?To=%2B33612345678").await).await;
     assert_eq!(list["calls"][0]["sid"], sid.as_str());
     let (_, none) = json(emulator.get("/Calls.json?Status=completed").await).await;
     assert_eq!(none["calls"], serde_json::json!([]));
