@@ -16,7 +16,9 @@ use crate::db::repo;
 use crate::realtime::Hub;
 use app::api::CallStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait,
+};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -161,11 +163,27 @@ pub async fn record(db: &DatabaseConnection, hub: &Hub, updates: &[StatusUpdate]
         .collect()
 }
 
+/// A transaction that holds SQLite's write lock from its start. A plain (deferred) SQLite
+/// transaction that reads first and writes later fails at once with "database is locked" when
+/// another connection wrote in between (its read snapshot is stale, so waiting cannot help): a
+/// status callback racing the placement's own write (the sandbox answers in milliseconds) lost
+/// its status that way. Taking the lock first lets SQLite's busy timeout wait for the other
+/// writer instead. PostgreSQL needs nothing: its row locks wait by themselves.
+async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        // A write that changes nothing still takes the write lock, waiting its turn.
+        txn.execute_unprepared("UPDATE calls SET id = id WHERE 0")
+            .await?;
+    }
+    Ok(txn)
+}
+
 async fn apply_batch(
     db: &DatabaseConnection,
     updates: &[StatusUpdate],
 ) -> Result<Vec<Applied>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_writing(db).await?;
     let mut results = Vec::with_capacity(updates.len());
     for update in updates {
         results.push(apply_update(&txn, update).await?);
@@ -175,7 +193,7 @@ async fn apply_batch(
 }
 
 async fn apply_one(db: &DatabaseConnection, update: &StatusUpdate) -> Result<Applied, DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_writing(db).await?;
     let applied = apply_update(&txn, update).await?;
     txn.commit().await?;
     Ok(applied)
