@@ -37,6 +37,11 @@ async fn next(tab: &mut Tab) -> ToPhone {
 
 /// Places a call with the demo agent and returns the ringing call's SID.
 async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
+    place_and_ring_call(app, tab, order_id).await.1
+}
+
+/// Places a call with the demo agent: Orderline's call id and the ringing call's SID.
+async fn place_and_ring_call(app: &TestApp, tab: &mut Tab, order_id: i64) -> (i64, String) {
     let id = order_id.to_string();
     let response = app
         .call(
@@ -49,16 +54,13 @@ async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
             ],
         )
         .await;
-    assert_eq!(
-        response.status(),
-        200,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
+    assert_eq!(response.status(), 200);
+    let call: Value = response.json().await.unwrap();
+    let id = call["id"].as_i64().expect("the call's id");
     loop {
         if let ToPhone::Ringing { call_sid, from } = next(tab).await {
             assert_eq!(from, app.sandbox.credentials.phone_number);
-            return call_sid;
+            return (id, call_sid);
         }
     }
 }
@@ -240,4 +242,30 @@ async fn declining_reports_busy_and_hanging_up_ends_the_call() {
         .unwrap();
     assert_eq!(resource["status"], "completed");
     assert_eq!(resource["sid"], sid.as_str());
+}
+
+#[tokio::test]
+async fn hang_up_on_the_order_while_it_rings_cancels_the_call_and_the_softphone_stops_ringing() {
+    let app = sandbox_app().await;
+    let order_id = create_order(&app, "ORD-S3", "+33612345670").await;
+    let mut tab = app.sandbox.phones.open("+33612345670");
+    let (id, sid) = place_and_ring_call(&app, &mut tab, order_id).await;
+    let id = id.to_string();
+    let response = app.call("calls/hang-up", &[("call_id", id.as_str())]).await;
+    assert_eq!(response.status(), 200);
+    loop {
+        match next(&mut tab).await {
+            ToPhone::RingStopped { call_sid } if call_sid == sid => break,
+            ToPhone::Connected { .. } => panic!("a canceled call connected"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        wait_for_status(&app, &sid, "canceled").await.status,
+        "canceled"
+    );
+    assert!(
+        app.sandbox.phones.answer(&tab, &sid).is_none(),
+        "no longer rings"
+    );
 }
