@@ -26,6 +26,30 @@ pub struct SandboxTwilio {
     pub api_base: String,
 }
 
+/// When the sandbox stands in for Twilio (`TWILIO_SANDBOX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SandboxMode {
+    /// While Twilio is not configured (unset).
+    #[default]
+    Auto,
+    /// Always (`TWILIO_SANDBOX=1`).
+    Forced,
+    /// Never (`TWILIO_SANDBOX=0`).
+    Off,
+}
+
+impl std::str::FromStr for SandboxMode {
+    type Err = String;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim() {
+            "" => Ok(SandboxMode::Auto),
+            "1" | "true" => Ok(SandboxMode::Forced),
+            "0" | "false" => Ok(SandboxMode::Off),
+            other => Err(format!("must be 1 or 0, not {other:?}")),
+        }
+    }
+}
+
 impl EffectiveSettings {
     /// Builds from resolved values.
     pub fn new(values: BTreeMap<SettingKey, Resolved>) -> Self {

@@ -12,8 +12,7 @@ pub mod resolve;
 mod service;
 pub mod values;
 
-pub use effective::{EffectiveSettings, SandboxTwilio, SettingsHandle};
+pub use effective::{EffectiveSettings, SandboxMode, SandboxTwilio, SettingsHandle};
 pub use service::{
-    env_overrides as service_env_overrides, view_of, EnvSettings, ExternalUrls, SandboxMode,
-    SettingsService,
+    env_overrides as service_env_overrides, view_of, EnvSettings, ExternalUrls, SettingsService,
 };

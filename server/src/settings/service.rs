@@ -2,7 +2,7 @@
 //! log, publishes the effective settings, and runs the connection tests (`SettingsPort`).
 
 use super::crypto;
-use super::effective::{EffectiveSettings, SandboxTwilio, SettingsHandle};
+use super::effective::{EffectiveSettings, SandboxMode, SandboxTwilio, SettingsHandle};
 use super::resolve::{resolve, Resolved};
 use super::{checks, values};
 use crate::config::SecretKey;
@@ -81,30 +81,6 @@ pub struct SettingsService {
     write_lock: Arc<Mutex<()>>,
     /// The sandbox's account and when it stands in for Twilio (see [`SandboxMode`]).
     sandbox: Arc<std::sync::RwLock<Option<(SandboxMode, SandboxTwilio)>>>,
-}
-
-/// When the sandbox stands in for Twilio (`TWILIO_SANDBOX`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SandboxMode {
-    /// While Twilio is not configured (unset).
-    #[default]
-    Auto,
-    /// Always (`TWILIO_SANDBOX=1`).
-    Forced,
-    /// Never (`TWILIO_SANDBOX=0`).
-    Off,
-}
-
-impl std::str::FromStr for SandboxMode {
-    type Err = String;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value.trim() {
-            "" => Ok(SandboxMode::Auto),
-            "1" | "true" => Ok(SandboxMode::Forced),
-            "0" | "false" => Ok(SandboxMode::Off),
-            other => Err(format!("must be 1 or 0, not {other:?}")),
-        }
-    }
 }
 
 /// Reads the environment values of every key that has a variable, validating each (phone numbers
