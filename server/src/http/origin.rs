@@ -65,6 +65,16 @@ impl OriginPolicy {
     }
 }
 
+impl OriginPolicy {
+    /// Whether a browser's WebSocket upgrade (a GET, which the POST check does not cover) comes
+    /// from this site: it must carry an allowed `Origin`.
+    pub fn allows_upgrade(&self, headers: &axum::http::HeaderMap) -> bool {
+        let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        text(header::ORIGIN).is_some()
+            && self.allows(text(header::ORIGIN), None, text(header::HOST))
+    }
+}
+
 /// `scheme://host[:port]` of a URL (default ports left out), or None when it is empty or not a URL.
 pub fn public_origin(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;

@@ -14,7 +14,7 @@ use app::api::StatusEvent;
 use app::ports::CurrentUser;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::time::Duration;
@@ -43,11 +43,7 @@ pub async fn live(
     let (Some(_), Some(id)) = (user, session.id()) else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    // A WebSocket upgrade is a GET, so the POST origin check does not cover it: check here.
-    if text(header::ORIGIN).is_none()
-        || !policy.allows(text(header::ORIGIN), None, text(header::HOST))
-    {
+    if !policy.allows_upgrade(&headers) {
         return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
     }
     let guard = SessionGuard {

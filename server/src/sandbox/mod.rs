@@ -180,7 +180,9 @@ impl app::ports::SandboxPort for Sandbox {
                 });
             }
         }
-        phones.dedup_by(|a, b| a.number == b.number);
+        // One entry per number (a driver delivers many orders), the most recent order's label.
+        let mut seen = std::collections::HashSet::new();
+        phones.retain(|phone| seen.insert(phone.number.clone()));
         Ok(SandboxInfo {
             active: self.settings.current().sandbox().is_some(),
             account_sid: self.credentials.account_sid.clone(),

@@ -14,7 +14,7 @@ use app::api::{SoftphoneEvent as ToTab, SoftphoneRequest as FromTab, SoftphoneTe
 use app::ports::CurrentUser;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use tokio::sync::broadcast::error::RecvError;
@@ -37,11 +37,7 @@ pub async fn upgrade(
     if user.is_none() {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     }
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    // A WebSocket upgrade is a GET, so the POST origin check does not cover it.
-    if text(header::ORIGIN).is_none()
-        || !policy.allows(text(header::ORIGIN), None, text(header::HOST))
-    {
+    if !policy.allows_upgrade(&headers) {
         return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
     }
     let Some(number) = super::rest::params::phone(query.number.trim()) else {

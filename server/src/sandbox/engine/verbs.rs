@@ -105,14 +105,7 @@ impl Runner<'_> {
                     } else {
                         say.loops.min(10)
                     };
-                    let mut stopped = None;
-                    for _ in 0..times {
-                        stopped = self.say(&say.text, lang).await;
-                        if stopped.is_some() {
-                            break;
-                        }
-                    }
-                    stopped
+                    self.say_times(&say.text, lang, times).await
                 }
                 Verb::Connect(connect) => self.connect(connect.stream).await,
             };
@@ -133,6 +126,11 @@ impl Runner<'_> {
 
     /// Speaks `text` to the phone (caption and audio, at playing pace).
     async fn say(&mut self, text: &str, lang: Lang) -> Option<Stop> {
+        self.say_times(text, lang, 1).await
+    }
+
+    /// Speaks `text` `times` times (`<Say loop>`): synthesized once, played at playing pace.
+    async fn say_times(&mut self, text: &str, lang: Lang, times: u32) -> Option<Stop> {
         let _ = self.line.tab.try_send(ToPhone::Caption {
             text: text.to_owned(),
         });
@@ -140,10 +138,12 @@ impl Runner<'_> {
         let tab = self.line.tab.clone();
         let play = async move {
             let mut pace = tokio::time::interval(Duration::from_millis(20));
-            for frame in audio.chunks(FRAME) {
-                pace.tick().await;
-                if tab.send(ToPhone::Audio(frame.to_vec())).await.is_err() {
-                    break;
+            for _ in 0..times {
+                for frame in audio.chunks(FRAME) {
+                    pace.tick().await;
+                    if tab.send(ToPhone::Audio(frame.to_vec())).await.is_err() {
+                        return;
+                    }
                 }
             }
         };
