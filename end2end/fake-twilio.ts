@@ -1,5 +1,7 @@
-// A fake Twilio REST API on loopback for the end-to-end run, speaking the documented wire format
-// (HTTP Basic with Account SID and Auth Token, `.json` resources, error bodies with code/message).
+// A fake Twilio account on loopback for the specs that configure real Twilio in Settings (06, 065):
+// Account fetch, IncomingPhoneNumbers lookup and Calls create, in the documented wire format (HTTP
+// Basic with Account SID and Auth Token, `.json` resources, error bodies with code/message). While
+// no account is configured, the specs run on the server's own sandbox instead.
 import * as http from 'node:http';
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -14,9 +16,6 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
 function authError(res: http.ServerResponse) {
   send(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
 }
-
-/** The messages the fake created, for the tests (not part of Twilio's API). */
-export const createdMessages: { sid: string; to: string; body: string }[] = [];
 
 /** The calls the fake created, for the tests (not part of Twilio's API). */
 export const createdCalls: { sid: string; form: [string, string][] }[] = [];
@@ -45,27 +44,6 @@ export function startFakeTwilio(port: number): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname === '/_test/calls') return send(res, 200, createdCalls);
-    if (url.pathname === '/_test/messages') return send(res, 200, createdMessages);
-    const messages = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/);
-    if (messages) {
-      if (!authorized(req)) return authError(res);
-      if (req.method === 'GET') {
-        const to = url.searchParams.get('To');
-        const list = createdMessages.filter((m) => !to || m.to === to).reverse()
-          .map((m) => ({ sid: m.sid, to: m.to, body: m.body, status: 'queued' }));
-        return send(res, 200, { messages: list, page: 0, page_size: 50 });
-      }
-      const form = new URLSearchParams(await readBody(req));
-      const sid = 'SM' + (createdMessages.length + 1).toString(16).padStart(32, '0');
-      const message = { sid, to: form.get('To') ?? '', body: form.get('Body') ?? '' };
-      createdMessages.push(message);
-      return send(res, 201, {
-        sid, account_sid: ACCOUNT_SID, api_version: '2010-04-01', to: message.to, from: form.get('From'),
-        body: message.body, status: 'queued', direction: 'outbound-api', num_segments: '1', num_media: '0',
-        error_code: null, error_message: null, date_created: new Date().toUTCString().replace('GMT', '+0000'),
-        uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`,
-      });
-    }
     const calls = url.pathname.match(/^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Calls(?:\/(CA[0-9a-f]{32}))?\.json$/);
     if (calls && req.method === 'POST') {
       if (!authorized(req)) return authError(res);

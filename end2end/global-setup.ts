@@ -1,5 +1,8 @@
 // Starts the built server (target/debug/orderline and target/site, built by `cargo xtask build`) on a fresh
-// database, captures the one-time setup link it prints, and stops it after the run.
+// database, captures the one-time setup link it prints, and stops it after the run. The server starts
+// in the sandbox (no Twilio account): calls and texts run on its Twilio emulation. Two loopback fakes
+// stand in for what cannot be reached from here: a Twilio account for the specs that configure one
+// in Settings (fake-twilio.ts) and OpenAI Realtime for the bridge spec (fake-openai.ts).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -5,36 +5,13 @@
 // phone replies STOP, and the next text is refused. This spec runs before Settings configure the
 // fake Twilio (06-settings), while the sandbox stands in for Twilio.
 import { test, expect } from './fixtures';
-import type { APIRequestContext, Page } from '@playwright/test';
-import { ADMIN, goto, signIn } from './helpers';
+import { ADMIN, createOrder, goto, signIn, softphone } from './helpers';
 
-const ORIGIN = { Origin: 'http://127.0.0.1:3100' };
-
-async function createOrder(request: APIRequestContext, number: string, phone: string): Promise<number> {
-  const response = await request.post('/api/orders/save', {
-    headers: ORIGIN,
-    form: {
-      'input[number]': number, 'input[customer_name]': 'Louise Michel', 'input[customer_phone]': phone,
-      'input[delivery_address]': '12 rue des Martyrs, Paris', 'input[items]': '2 x Galette @ 9.50',
-    },
-  });
-  expect(response.status()).toBe(200);
-  return (await response.json()).id;
-}
-
-async function openSoftphone(phone: Page, number: string) {
-  await goto(phone, '/sandbox/phone');
-  await phone.getByLabel('Phone number').fill(number);
-  await phone.getByRole('button', { name: 'Use this number' }).click();
-  await expect(phone.getByTestId('line-status')).toHaveText(/: waiting for calls\.$/);
-}
-
-test('a call from an order rings the softphone, the demo agent talks, and hanging up ends it', async ({ page, context }) => {
+test('a call from an order rings the softphone, the demo agent talks, and hanging up ends it', async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page.locator('header .badge.sandbox')).toHaveText('Sandbox');
   const orderId = await createOrder(page.request, 'SANDBOX-1', '+33612349001');
-  const phone = await context.newPage();
-  await openSoftphone(phone, '+33612349001');
+  const phone = await softphone(page, '+33612349001');
 
   await goto(page, `/orders/${orderId}`);
   await page.getByRole('button', { name: 'Call', exact: true }).click();
@@ -58,11 +35,10 @@ test('a call from an order rings the softphone, the demo agent talks, and hangin
   await expect(phone.getByRole('heading', { name: /Softphone/ })).toBeVisible();
 });
 
-test('a text reaches the softphone, a STOP reply opts the number out, and the next text is refused', async ({ page, context }) => {
+test('a text reaches the softphone, a STOP reply opts the number out, and the next text is refused', async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   const orderId = await createOrder(page.request, 'SANDBOX-2', '+33612349002');
-  const phone = await context.newPage();
-  await openSoftphone(phone, '+33612349002');
+  const phone = await softphone(page, '+33612349002');
 
   await goto(page, `/orders/${orderId}`);
   await page.getByRole('button', { name: 'SMS', exact: true }).click();
