@@ -15,6 +15,7 @@ mod m20261129_000008_call_journal;
 mod m20261129_000009_sms;
 mod m20261130_000010_sandbox;
 mod m20261130_000011_sandbox_marks;
+mod m20261201_000012_cluster_events;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_sms::Migration),
             Box::new(m20261130_000010_sandbox::Migration),
             Box::new(m20261130_000011_sandbox_marks::Migration),
+            Box::new(m20261201_000012_cluster_events::Migration),
         ]
     }
 }

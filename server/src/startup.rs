@@ -78,6 +78,8 @@ impl Application {
         auth::spawn_attempt_pruning(db.clone(), std::time::Duration::from_secs(600));
 
         let instance = Instance::new();
+        // Live events, hang-ups and settings changes between instances on one PostgreSQL.
+        let (cluster, cluster_outbox) = crate::realtime::cluster::Relay::for_database(&db);
         // One HTTP client (one connection pool) for every outgoing request to Twilio and to the
         // public URL check.
         let http = reqwest::Client::builder().build()?;
@@ -90,6 +92,7 @@ impl Application {
             http.clone(),
         )
         .await?;
+        settings.attach_cluster(cluster.clone());
         let listener = TcpListener::bind(config.site_addr).await?;
         let bound = listener.local_addr()?;
         let orders = OrdersService {
@@ -118,7 +121,7 @@ impl Application {
         } else {
             0
         };
-        let hub = crate::realtime::Hub::new(db.clone());
+        let hub = crate::realtime::Hub::with_cluster(db.clone(), cluster);
         let public_fallback = config
             .public_base_url
             .as_str()
@@ -134,6 +137,14 @@ impl Application {
         };
         reconciler.clone().spawn();
         let live = crate::calls::live::LiveBridges::default();
+        if let Some(outbox) = cluster_outbox {
+            let handlers = crate::realtime::cluster::Handlers {
+                hub: hub.clone(),
+                live: live.clone(),
+                settings: settings.clone(),
+            };
+            crate::realtime::cluster::start(&db, outbox, &instance.id, handlers);
+        }
         let agents = crate::calls::agent::AgentDeps {
             db: db.clone(),
             hub: hub.clone(),

@@ -277,6 +277,11 @@ impl CallsPort for CallsService {
         let status: CallStatus = call.status.parse().unwrap_or(CallStatus::Failed);
         if self.live.end(id) {
             tracing::info!(call_id, "hang-up: the audio bridge is ending");
+        } else {
+            // The bridge may run on another instance on the same database.
+            self.hub
+                .cluster()
+                .publish(crate::realtime::cluster::ClusterMessage::EndBridge { call_id: id });
         }
         let Some(sid) = call.call_sid.clone().filter(|_| !status.is_final()) else {
             return Ok(call.into());

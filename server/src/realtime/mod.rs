@@ -3,6 +3,7 @@
 //! WebSocket (`ws`) that forwards them. A browser that lags behind gets a fresh snapshot instead
 //! of being dropped (it may miss partial transcript lines; the whole lines are stored).
 
+pub mod cluster;
 pub mod ws;
 
 use crate::db::repo;
@@ -18,13 +19,29 @@ const CAPACITY: usize = 1024;
 pub struct Hub {
     sender: broadcast::Sender<StatusEvent>,
     db: DatabaseConnection,
+    /// The other instances on the same PostgreSQL database (a no-op on SQLite).
+    cluster: cluster::Relay,
 }
 
 impl Hub {
-    /// A hub reading snapshots from `db`.
+    /// A hub reading snapshots from `db`, for this process alone.
     pub fn new(db: DatabaseConnection) -> Self {
+        Self::with_cluster(db, cluster::Relay::default())
+    }
+
+    /// A hub that also sends what it publishes to the other instances through `cluster`.
+    pub fn with_cluster(db: DatabaseConnection, cluster: cluster::Relay) -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Hub { sender, db }
+        Hub {
+            sender,
+            db,
+            cluster,
+        }
+    }
+
+    /// The relay to the other instances.
+    pub fn cluster(&self) -> &cluster::Relay {
+        &self.cluster
     }
 
     /// Sends a changed call to every subscriber (none listening is fine).
@@ -82,7 +99,19 @@ impl Hub {
         self.send(StatusEvent::SmsReceived { reply });
     }
 
+    /// To this instance's browsers at once, then to the other instances'.
     fn send(&self, event: StatusEvent) {
+        if self.cluster.is_active() {
+            self.deliver_local(event.clone());
+            self.cluster
+                .publish(cluster::ClusterMessage::Event { event });
+        } else {
+            self.deliver_local(event);
+        }
+    }
+
+    /// To this instance's browsers only (an event from another instance, or a snapshot).
+    pub fn deliver_local(&self, event: StatusEvent) {
         // An error only means that no browser is listening.
         let _ = self.sender.send(event);
     }

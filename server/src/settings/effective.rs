@@ -2,7 +2,7 @@
 //! the current `Arc` when it starts, so later edits apply to the next call only.
 
 use super::resolve::Resolved;
-use app::api::{SettingKey, SettingSource};
+use app::api::{SettingKey, SettingSource, SettingView};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -164,6 +164,33 @@ impl SettingsHandle {
     /// A snapshot of the current settings (cheap: an `Arc` clone).
     pub fn current(&self) -> Arc<EffectiveSettings> {
         self.receiver.borrow().clone()
+    }
+}
+
+/// The page's view of one key: secrets show only whether they are set and their last 4 characters.
+pub fn view_of(settings: &EffectiveSettings, key: SettingKey) -> SettingView {
+    let value = settings.get(key);
+    let (value, secret_hint) = if key.is_secret() {
+        let hint = (!value.is_empty()).then(|| {
+            let tail: String = value
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("set, ends in {tail}")
+        });
+        (String::new(), hint)
+    } else {
+        (value.to_owned(), None)
+    };
+    SettingView {
+        key,
+        value,
+        secret_hint,
+        source: settings.source(key),
     }
 }
 

@@ -12,7 +12,7 @@ pub mod resolve;
 mod service;
 pub mod values;
 
-pub use effective::{EffectiveSettings, SandboxMode, SandboxTwilio, SettingsHandle};
+pub use effective::{view_of, EffectiveSettings, SandboxMode, SandboxTwilio, SettingsHandle};
 pub use service::{
-    env_overrides as service_env_overrides, view_of, EnvSettings, ExternalUrls, SettingsService,
+    env_overrides as service_env_overrides, EnvSettings, ExternalUrls, SettingsService,
 };

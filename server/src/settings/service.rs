@@ -2,6 +2,7 @@
 //! log, publishes the effective settings, and runs the connection tests (`SettingsPort`).
 
 use super::crypto;
+use super::effective::view_of;
 use super::effective::{EffectiveSettings, SandboxMode, SandboxTwilio, SettingsHandle};
 use super::resolve::{resolve, Resolved};
 use super::{checks, values};
@@ -81,6 +82,8 @@ pub struct SettingsService {
     write_lock: Arc<Mutex<()>>,
     /// The sandbox's account and when it stands in for Twilio (see [`SandboxMode`]).
     sandbox: Arc<std::sync::RwLock<Option<(SandboxMode, SandboxTwilio)>>>,
+    /// Tells the other instances on the same database that a setting was saved.
+    cluster: Arc<std::sync::OnceLock<crate::realtime::cluster::Relay>>,
 }
 
 /// Reads the environment values of every key that has a variable, validating each (phone numbers
@@ -128,12 +131,24 @@ impl SettingsService {
             sender: Arc::new(sender),
             write_lock: Arc::new(Mutex::new(())),
             sandbox: Arc::default(),
+            cluster: Arc::default(),
         };
         service
             .reload()
             .await
             .map_err(|e| anyhow::anyhow!("loading settings: {e}"))?;
         Ok((service, SettingsHandle::new(receiver)))
+    }
+
+    /// Sends each saved change to the other instances through `relay` (set once, at start).
+    pub fn attach_cluster(&self, relay: crate::realtime::cluster::Relay) {
+        let _ = self.cluster.set(relay);
+    }
+
+    /// Re-reads the settings another instance changed.
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        let _guard = self.write_lock.lock().await;
+        self.reload().await.map(drop)
     }
 
     /// Re-reads the database, resolves every key and publishes the result.
@@ -208,33 +223,6 @@ impl SettingsService {
     }
 }
 
-/// The page's view of one key: secrets show only whether they are set and their last 4 characters.
-pub fn view_of(settings: &EffectiveSettings, key: SettingKey) -> SettingView {
-    let value = settings.get(key);
-    let (value, secret_hint) = if key.is_secret() {
-        let hint = (!value.is_empty()).then(|| {
-            let tail: String = value
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("set, ends in {tail}")
-        });
-        (String::new(), hint)
-    } else {
-        (value.to_owned(), None)
-    };
-    SettingView {
-        key,
-        value,
-        secret_hint,
-        source: settings.source(key),
-    }
-}
-
 #[async_trait::async_trait]
 impl SettingsPort for SettingsService {
     fn display(&self) -> app::api::DisplayPrefs {
@@ -289,6 +277,9 @@ impl SettingsPort for SettingsService {
         .await
         .map_err(db_error)?;
         let effective = self.reload().await?;
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish(crate::realtime::cluster::ClusterMessage::SettingsChanged);
+        }
         tracing::info!(
             setting = key.as_str(),
             user_id = actor.id,

@@ -17,7 +17,9 @@ pub struct TestApp {
     pub hub: server::realtime::Hub,
     /// The emulated Twilio (off unless the test's configuration turns it on).
     pub sandbox: server::sandbox::Sandbox,
-    _dir: tempfile::TempDir,
+    /// What this server was built with (a second instance on the same database reuses it).
+    pub config: Config,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// A client end of `/api/v1/live`.
@@ -90,7 +92,19 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         },
     };
     adjust(&mut config);
-    let app = Application::build(config)
+    start(config, std::sync::Arc::new(dir)).await
+}
+
+/// A second instance of `first`'s server: the same database, secret key and settings from the
+/// environment, its own port and process state (as another machine behind a load balancer).
+pub async fn spawn_peer(first: &TestApp) -> TestApp {
+    let mut config = first.config.clone();
+    config.bootstrap_admin = None;
+    start(config, first._dir.clone()).await
+}
+
+async fn start(config: Config, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
+    let app = Application::build(config.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port);
@@ -112,6 +126,7 @@ pub async fn spawn_app_configured(with_admin: bool, adjust: impl FnOnce(&mut Con
         reconciler,
         hub,
         sandbox,
+        config,
         _dir: dir,
     }
 }

@@ -269,3 +269,63 @@ async fn hang_up_on_the_order_while_it_rings_cancels_the_call_and_the_softphone_
         "no longer rings"
     );
 }
+
+#[tokio::test]
+async fn a_call_nobody_answers_ends_no_answer_after_its_ring_timeout() {
+    let app = sandbox_app().await;
+    let mut tab = app.sandbox.phones.open("+33612345680");
+    let mut webhook = crate::sandbox::spawn_receiver().await;
+    let callback = format!("{}/status", webhook.base);
+    let credentials = &app.sandbox.credentials;
+    let token = secrecy::ExposeSecret::expose_secret(&credentials.auth_token).to_owned();
+    // Through the emulated REST API, as any Twilio client would: ring for one second.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/sandbox/twilio/2010-04-01/Accounts/{}/Calls.json",
+            app.address, credentials.account_sid
+        ))
+        .basic_auth(&credentials.account_sid, Some(&token))
+        .form(&[
+            ("To", "+33612345680"),
+            ("From", credentials.phone_number.as_str()),
+            ("Twiml", "<Response><Say>Bonjour</Say></Response>"),
+            ("Timeout", "1"),
+            ("StatusCallback", callback.as_str()),
+            (
+                "StatusCallbackEvent",
+                "initiated ringing answered completed",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let sid = response.json::<Value>().await.unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The phone rings, nobody answers, and it stops ringing by itself.
+    loop {
+        match next(&mut tab).await {
+            ToPhone::Ringing { call_sid, .. } => assert_eq!(call_sid, sid),
+            ToPhone::RingStopped { call_sid } => {
+                assert_eq!(call_sid, sid);
+                break;
+            }
+            _ => {}
+        }
+    }
+    // Twilio's callbacks: initiated, ringing, then the final one with no-answer and no duration.
+    let mut statuses = Vec::new();
+    loop {
+        let request = webhook.next().await;
+        assert!(request.signed_by(&token), "each callback is signed");
+        let status = request.field("CallStatus").unwrap_or_default().to_owned();
+        statuses.push(status.clone());
+        if status == "no-answer" {
+            assert_eq!(request.field("CallDuration"), Some("0"));
+            break;
+        }
+    }
+    assert_eq!(statuses, ["initiated", "ringing", "no-answer"]);
+}

@@ -121,7 +121,7 @@ async fn twilio_until(socket: &mut Socket, event: &str) -> Value {
 }
 
 /// The provider's next message of `kind` (its `type`, or for Gemini its top-level key).
-async fn peer_until(peer: &mut Peer, kind: &str) -> Value {
+pub(super) async fn peer_until(peer: &mut Peer, kind: &str) -> Value {
     loop {
         let message = peer.next().await.expect("the bridge is connected");
         if message["type"] == kind || message.get(kind).is_some() {
@@ -131,7 +131,7 @@ async fn peer_until(peer: &mut Peer, kind: &str) -> Value {
 }
 
 /// A server for calls whose agents are `openai` and `gemini`, configured with their keys.
-async fn app(openai: &FakeProvider, gemini: &FakeProvider) -> CallApp {
+pub(super) async fn app(openai: &FakeProvider, gemini: &FakeProvider) -> CallApp {
     let (openai_url, gemini_url) = (openai.url.clone(), gemini.url.clone());
     let c = call_app_with(|config| {
         config.external_urls.openai_realtime = openai_url;
@@ -144,7 +144,7 @@ async fn app(openai: &FakeProvider, gemini: &FakeProvider) -> CallApp {
 }
 
 /// Answers `call` as Twilio does: the voice webhook, then the stream's `connected` and `start`.
-async fn answer(c: &CallApp, call: &Placed) -> Socket {
+pub(super) async fn answer(c: &CallApp, call: &Placed) -> Socket {
     let twiml = voice(c, call).await;
     let (call_id, token) = (parameter(&twiml, "callId"), parameter(&twiml, "token"));
     let mut socket = open_stream(c, call.order_id).await;
@@ -175,7 +175,7 @@ async fn call_row(c: &CallApp, call: &Placed) -> calls::Model {
 }
 
 /// Waits until the fake Twilio received a POST to the call's resource; returns its form.
-async fn call_update(c: &CallApp, call: &Placed) -> Vec<(String, String)> {
+pub(super) async fn call_update(c: &CallApp, call: &Placed) -> Vec<(String, String)> {
     let suffix = format!("/Calls/{}.json", call.sid);
     for _ in 0..500 {
         let form = c.fake.last_form(&suffix);
@@ -322,7 +322,7 @@ fn pcm_or_mulaw(format: &str, samples: &[i16]) -> Vec<u8> {
 }
 
 /// Reads the peer until the client disconnects; false if it never does.
-async fn drain(peer: &mut Peer) -> bool {
+pub(super) async fn drain(peer: &mut Peer) -> bool {
     for _ in 0..1000 {
         if peer.next().await.is_none() {
             return true;

@@ -3,6 +3,7 @@
 //! endpoint's single-use token, refusals and limits.
 
 mod bridge;
+mod cluster;
 mod limits;
 mod matching;
 mod media;
