@@ -14,6 +14,7 @@
 //! - `audio`: pure sample work for the call bridge (G.711, PCM16, resampling, per-call paths).
 //! - `bridge`: the call bridge; so far its per-message transcoder and `orderline replay`.
 //! - `http`: the axum router, the error type, middleware and JSON endpoints.
+//! - `drain`: graceful shutdown (readiness, refusing new work, the calls' grace period).
 //! - `startup`: builds the application on a bound listener (tests use port 0).
 
 pub mod audio;
@@ -22,7 +23,9 @@ pub mod bridge;
 pub mod calls;
 pub mod config;
 pub mod db;
+pub mod drain;
 pub mod http;
+pub mod metrics;
 pub mod orders;
 pub mod phone;
 pub mod providers;

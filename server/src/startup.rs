@@ -40,6 +40,12 @@ pub struct Application {
     pub sandbox: crate::sandbox::Sandbox,
     /// Demo orders loaded at this start because the database was new (none otherwise).
     pub demo_orders_loaded: u64,
+    /// Set when shutting down (see `drain`).
+    pub drain: crate::drain::Drain,
+    /// The audio bridges running here (a shutdown waits for them).
+    pub live: crate::calls::live::LiveBridges,
+    /// The SMS outbox worker (a shutdown waits for the text it is posting).
+    outbox: tokio::task::JoinHandle<()>,
 }
 
 /// The Leptos options for the configured address. A binary with the site embedded (`cargo xtask
@@ -164,15 +170,21 @@ impl Application {
             wake: Default::default(),
         };
         crate::sms::templates::seed_defaults(&db).await?;
-        tokio::spawn(crate::sms::outbox::Outbox::new(sms.clone(), config.sms_outbox).run());
+        let drain = crate::drain::Drain::default();
+        let outbox = tokio::spawn(
+            crate::sms::outbox::Outbox::new(sms.clone(), config.sms_outbox)
+                .stopping_on(drain.clone())
+                .run(),
+        );
         let calls = CallsService {
             db: db.clone(),
             settings: settings_handle.clone(),
             hub: hub.clone(),
-            live,
+            live: live.clone(),
             http,
             twilio_api_base: config.external_urls.twilio_api_base.clone(),
             fallback_public_url: public_fallback.clone(),
+            drain: drain.clone(),
         };
         let ports = Ports {
             auth: Arc::new(AuthService::new(db.clone(), hasher.clone())),
@@ -209,6 +221,13 @@ impl Application {
             },
             sms,
             sandbox: sandbox.clone(),
+            drain: drain.clone(),
+            metrics: crate::metrics::MetricsState {
+                handle: crate::metrics::handle(),
+                settings: settings_handle.clone(),
+                live: live.clone(),
+                db: db.clone(),
+            },
         };
         let state_sandbox = sandbox;
         let layers = LayerConfig {
@@ -232,11 +251,25 @@ impl Application {
             hub,
             sandbox: state_sandbox,
             demo_orders_loaded,
+            drain,
+            live,
+            outbox,
         })
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C or SIGTERM, then drains (see [`crate::drain`]) and finishes in-flight
+    /// requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` resolves, then drains: readiness turns false and new work is refused
+    /// at once; the calls bridged here get the grace period (`shutdown_grace_seconds`); the
+    /// outbox finishes the text it is posting; then in-flight requests finish and this returns.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
         // Pages stream in several writes; without TCP_NODELAY, Nagle's algorithm and the client's
         // delayed ACK hold the later writes for up to 40 ms.
@@ -245,12 +278,28 @@ impl Application {
                 tracing::warn!(%error, "cannot set TCP_NODELAY");
             }
         });
+        let (drain, live, outbox, settings) = (self.drain, self.live, self.outbox, self.settings);
+        let drained = async move {
+            stop.await;
+            drain.begin();
+            let grace: u64 = settings
+                .current()
+                .get(SettingKey::ShutdownGraceSeconds)
+                .parse()
+                .unwrap_or(120);
+            tracing::info!(calls = live.len(), grace_seconds = grace, "draining");
+            crate::drain::wait_for_calls(&live, std::time::Duration::from_secs(grace)).await;
+            if let Err(error) = outbox.await {
+                tracing::error!(%error, "the SMS outbox ended abnormally");
+            }
+            tracing::info!("drained; closing the listener");
+        };
         axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(drained)
         .await
     }
 }

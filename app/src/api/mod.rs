@@ -189,6 +189,9 @@ pub enum ApiError {
     /// answered at once with 503 and `Retry-After` instead of queueing.
     #[error("the server is busy, try again in {}", wait_text(*retry_after_seconds))]
     Busy { retry_after_seconds: u32 },
+    /// This server is shutting down (draining): it takes no new calls; another instance does.
+    #[error("this server is shutting down; try again in a moment")]
+    ShuttingDown,
     #[error("{}", validation_summary(.0))]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -237,7 +240,7 @@ impl ApiError {
             ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
             ApiError::TooManyAttempts { .. } => 429,
-            ApiError::Busy { .. } => 503,
+            ApiError::Busy { .. } | ApiError::ShuttingDown => 503,
             ApiError::Validation(_) => 422,
             ApiError::Conflict(_) => 409,
             ApiError::BadRequest(_) => 400,

@@ -14,16 +14,18 @@ pub enum Section {
     Gemini,
     Agent,
     Business,
+    Operations,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Twilio,
         Section::OpenAi,
         Section::Gemini,
         Section::Agent,
         Section::Business,
+        Section::Operations,
     ];
 
     /// The heading shown on the page.
@@ -34,6 +36,7 @@ impl Section {
             Section::Gemini => "Gemini Live",
             Section::Agent => "Agent",
             Section::Business => "Business",
+            Section::Operations => "Operations",
         }
     }
 }
@@ -127,6 +130,8 @@ setting_keys! {
     CallAllowedCountries => "call_allowed_countries", Agent, "Countries calls may reach (ISO codes, e.g. FR, BE)", SettingKind::Text, Some("CALL_ALLOWED_COUNTRIES");
     BusinessTimeZone => "business_time_zone", Business, "Time zone (IANA name, e.g. Europe/Paris)", SettingKind::Text, Some("BUSINESS_TIME_ZONE");
     Currency => "currency", Business, "Currency (ISO code, e.g. EUR)", SettingKind::Text, Some("CURRENCY");
+    ShutdownGraceSeconds => "shutdown_grace_seconds", Operations, "Time live calls get to finish on shutdown (seconds)", SettingKind::Number, Some("SHUTDOWN_GRACE_SECONDS");
+    MetricsToken => "metrics_token", Operations, "Metrics bearer token", SettingKind::Secret, Some("METRICS_TOKEN");
 }
 
 impl SettingKey {

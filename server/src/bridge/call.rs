@@ -241,6 +241,7 @@ where
 
     /// One message from Twilio.
     async fn on_twilio(&mut self, text: &str) -> Result<(), CallEnd> {
+        let arrived = Instant::now();
         if let Some(capture) = &mut self.capture {
             capture.twilio(text);
         }
@@ -259,6 +260,7 @@ where
                     return Err(CallEnd::ProviderFailed(failure.to_string()));
                 }
             }
+            crate::metrics::frame_delay(arrived.elapsed().as_secs_f64());
             return Ok(());
         }
         // Not audio (the transcoder has already checked it parses).

@@ -91,6 +91,7 @@ where
     let mut session = match open_session(deps, &settings, provider, stream.order_id).await {
         Ok(session) => session,
         Err(reason) => {
+            crate::metrics::provider_error(provider.as_str());
             tracing::warn!(call_id = stream.call_id, %reason, "the agent could not start");
             let reason = format!("The AI agent could not be reached: {reason}");
             return apologise(deps, &settings, call, stream, &reason).await;
@@ -156,13 +157,15 @@ where
             agent_audio_ms: 0,
         },
     };
-    drop(guard);
     session.close().await;
     tracing::info!(call_id = stream.call_id, end = ?outcome.end, audio_ms = outcome.agent_audio_ms, "the bridge ended");
     if let Some(median) = outcome.median_latency_ms() {
         journal.latency(median).await;
     }
     finish(deps, &settings, call, stream, outcome.end).await;
+    // Registered until the call is wrapped up (hung up, or the apology sent), so a shutdown
+    // waits for that too.
+    drop(guard);
 }
 
 async fn open_session(
@@ -235,8 +238,14 @@ async fn finish(
             }
         }
         CallEnd::ProviderFailed(reason) => {
+            let provider = call.provider.parse().unwrap_or(app::api::Provider::Openai);
+            crate::metrics::provider_error(provider.as_str());
             let reason = format!("The AI agent stopped during the call: {reason}");
             apologise(deps, settings, call, stream, &reason).await
+        }
+        CallEnd::StaffHungUp if deps.live.is_shutting_down() => {
+            let reason = "The server shut down during the call";
+            apologise(deps, settings, call, stream, reason).await
         }
         CallEnd::Stopped | CallEnd::StaffHungUp => {}
     }
@@ -252,7 +261,10 @@ async fn apologise(
 ) {
     // Recorded first, so Twilio's `completed` callback that follows cannot precede it.
     match repo::calls::mark_failed(&deps.db, call, reason).await {
-        Ok(call) => deps.hub.publish(call.into()),
+        Ok(call) => {
+            crate::metrics::call_status(&call.status);
+            deps.hub.publish(call.into())
+        }
         Err(error) => {
             tracing::error!(%error, call_id = stream.call_id, "cannot record the failure")
         }

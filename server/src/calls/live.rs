@@ -4,6 +4,7 @@
 //! Several instances on one database (issue 13) will carry the same signal through it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
@@ -11,6 +12,8 @@ use tokio::sync::Notify;
 #[derive(Clone, Default)]
 pub struct LiveBridges {
     calls: Arc<Mutex<HashMap<i32, Arc<Notify>>>>,
+    /// Set when the server ended the bridges because it is shutting down (not staff).
+    shutting_down: Arc<AtomicBool>,
 }
 
 impl LiveBridges {
@@ -35,6 +38,21 @@ impl LiveBridges {
             }
             None => false,
         }
+    }
+
+    /// Ends every bridge running here because the server is shutting down; how many there were.
+    pub fn end_all_for_shutdown(&self) -> usize {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let calls = self.lock();
+        for signal in calls.values() {
+            signal.notify_one();
+        }
+        calls.len()
+    }
+
+    /// Whether the bridges were ended by a shutdown (their callers hear an apology).
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 
     /// How many bridges run here.

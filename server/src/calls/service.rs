@@ -28,6 +28,8 @@ pub struct CallsService {
     pub twilio_api_base: String,
     /// Used when no public base URL setting exists (the server's own address).
     pub fallback_public_url: String,
+    /// Set on SIGTERM: no new calls from this instance.
+    pub drain: crate::drain::Drain,
 }
 
 /// The public base URL Twilio reaches us at: the setting (env or database), else the server's own.
@@ -138,6 +140,7 @@ impl CallsService {
         tracing::warn!(call_id = call.id, %error, "Twilio refused the call");
         match repo::calls::mark_failed(&self.db, call, &reason).await {
             Ok(call) => {
+                crate::metrics::call_status(&call.status);
                 self.publish(&call);
                 ApiError::Upstream(reason)
             }
@@ -166,6 +169,9 @@ impl CallsPort for CallsService {
         purpose: &str,
         confirm_demo: bool,
     ) -> Result<CallView, ApiError> {
+        if self.drain.is_draining() {
+            return Err(ApiError::ShuttingDown);
+        }
         // The call keeps this snapshot: settings edited meanwhile apply to the next call.
         let settings = self.settings.current();
         if let Some(reason) = blocked_reason(&settings) {
@@ -235,6 +241,7 @@ impl CallsPort for CallsService {
                 "{active} calls are already in progress and the limit is {limit}; try again when one ends"
             )));
         };
+        crate::metrics::call_status(&call.status);
         self.publish(&call);
 
         let base = public_base_url(&settings, &self.fallback_public_url);

@@ -151,6 +151,7 @@ pub async fn record(db: &DatabaseConnection, hub: &Hub, updates: &[StatusUpdate]
         .map(|result| match result {
             Ok((outcome, changed)) => {
                 if let Some(call) = changed {
+                    crate::metrics::call_status(&call.status);
                     hub.publish(call.into());
                 }
                 Ok(outcome)

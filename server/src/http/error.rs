@@ -34,6 +34,7 @@ pub fn code_of(error: &ApiError) -> &'static str {
         ApiError::InvalidCredentials => "invalid_credentials",
         ApiError::TooManyAttempts { .. } => "too_many_attempts",
         ApiError::Busy { .. } => "busy",
+        ApiError::ShuttingDown => "shutting_down",
         ApiError::Validation(_) => "validation",
         ApiError::Conflict(_) => "conflict",
         ApiError::BadRequest(_) => "bad_request",

@@ -1,4 +1,6 @@
-//! `GET /api/v1/health`: 200 with `{status, version, instance_id}` when the database answers.
+//! `GET /api/v1/health` (liveness): 200 with `{status, version, instance_id}` when the database
+//! answers. `GET /api/v1/ready` (readiness, for the load balancer): 200 `{"ready":true}`, or 503
+//! with the reason while this instance drains or its database does not answer.
 
 use app::api::Health;
 use axum::extract::State;
@@ -43,6 +45,38 @@ pub async fn health(
         status: text.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         instance_id: instance.id,
+    };
+    (status, Json(body))
+}
+
+/// The readiness answer.
+#[derive(Debug, serde::Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+/// The readiness handler.
+pub async fn ready(
+    State(db): State<DatabaseConnection>,
+    State(drain): State<crate::drain::Drain>,
+) -> (StatusCode, Json<Readiness>) {
+    let reason = if drain.is_draining() {
+        Some("draining")
+    } else if let Err(error) = db.ping().await {
+        tracing::error!(%error, "readiness: database unreachable");
+        Some("database unavailable")
+    } else {
+        None
+    };
+    let status = match reason {
+        Some(_) => StatusCode::SERVICE_UNAVAILABLE,
+        None => StatusCode::OK,
+    };
+    let body = Readiness {
+        ready: reason.is_none(),
+        reason,
     };
     (status, Json(body))
 }

@@ -47,6 +47,10 @@ pub struct AppState {
     pub sms: crate::sms::SmsContext,
     /// The emulated Twilio and its softphones (see `sandbox`).
     pub sandbox: crate::sandbox::Sandbox,
+    /// Set on SIGTERM (readiness, refusing new work).
+    pub drain: crate::drain::Drain,
+    /// What `/metrics` reads.
+    pub metrics: crate::metrics::MetricsState,
 }
 
 /// The server's own URL (`PUBLIC_BASE_URL` at start, or `http://` + the site address).
@@ -110,6 +114,8 @@ pub fn router(state: AppState, layers: LayerConfig) -> Router {
     };
     Router::new()
         .route("/api/v1/health", get(health::health))
+        .route("/api/v1/ready", get(health::ready))
+        .route("/metrics", get(crate::metrics::render))
         .route("/api/v1/orders", post(api_orders::create))
         .route("/api/v1/live", get(crate::realtime::ws::live))
         .merge(crate::webhooks::router())

@@ -9,7 +9,8 @@
 
 use super::Hub;
 use crate::auth::session::SessionChecker;
-use crate::http::origin;
+use crate::drain::Drain;
+use crate::http::AppState;
 use app::api::StatusEvent;
 use app::ports::CurrentUser;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -29,12 +30,12 @@ pub const RECHECK_EVERY: Duration = Duration::from_secs(3);
 pub const EVENT_RECHECK_MIN: Duration = Duration::from_secs(1);
 /// The close reason sent when the session has ended.
 pub const SESSION_ENDED: &str = "session ended";
+/// The close reason sent (with code 1012) when this instance drains.
+pub const SHUTTING_DOWN: &str = "server shutting down";
 
 /// The upgrade handler.
 pub async fn live(
-    State(hub): State<Hub>,
-    State(policy): State<origin::OriginPolicy>,
-    State(checker): State<SessionChecker>,
+    State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     session: Session,
     headers: HeaderMap,
@@ -43,15 +44,23 @@ pub async fn live(
     let (Some(_), Some(id)) = (user, session.id()) else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
-    if !policy.allows_upgrade(&headers) {
+    if !state.origin.allows_upgrade(&headers) {
         return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
     }
+    if state.drain.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server is shutting down",
+        )
+            .into_response();
+    }
     let guard = SessionGuard {
-        checker,
+        checker: state.sessions,
         id,
         checked: Instant::now(),
     };
-    upgrade.on_upgrade(move |socket| forward(socket, hub, guard))
+    let (hub, drain) = (state.hub, state.drain);
+    upgrade.on_upgrade(move |socket| forward(socket, hub, guard, drain))
 }
 
 /// The session a socket was opened with, and when it was last checked.
@@ -102,23 +111,32 @@ async fn snapshot(socket: &mut WebSocket, hub: &Hub) -> bool {
 }
 
 /// Closes the socket because its session ended.
-async fn close_ended(mut socket: WebSocket) {
+async fn close_ended(socket: WebSocket) {
+    close(socket, close_code::POLICY, SESSION_ENDED).await;
+}
+
+async fn close(mut socket: WebSocket, code: u16, reason: &str) {
     let frame = CloseFrame {
-        code: close_code::POLICY,
-        reason: SESSION_ENDED.into(),
+        code,
+        reason: reason.into(),
     };
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-async fn forward(mut socket: WebSocket, hub: Hub, mut guard: SessionGuard) {
+async fn forward(mut socket: WebSocket, hub: Hub, mut guard: SessionGuard, drain: Drain) {
+    let _open = crate::metrics::LiveSocketGauge::open();
     let mut events = hub.subscribe();
     if !snapshot(&mut socket, &hub).await {
         return;
     }
     let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let draining = drain.begun();
+    tokio::pin!(draining);
     loop {
         tokio::select! {
+            // The browser reconnects, through the load balancer, to an instance that stays.
+            () = &mut draining => return close(socket, close_code::RESTART, SHUTTING_DOWN).await,
             _ = recheck.tick() => if guard.ended().await { return close_ended(socket).await },
             event = events.recv() => {
                 if guard.ended_throttled().await {

@@ -321,7 +321,7 @@ impl SettingsPort for SettingsService {
             }
             Section::OpenAi => checks::openai(&current, &self.urls, checks::WAIT).await,
             Section::Gemini => checks::gemini(&current, &self.urls, checks::WAIT).await,
-            Section::Agent | Section::Business => {
+            Section::Agent | Section::Business | Section::Operations => {
                 return Err(ApiError::BadRequest(format!(
                     "the {} section has no connection to test",
                     section.title()

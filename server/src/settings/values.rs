@@ -40,13 +40,15 @@ pub fn default_value(key: SettingKey) -> &'static str {
         SettingKey::CallAllowedCountries => business_region(),
         SettingKey::BusinessTimeZone => server_time_zone(),
         SettingKey::Currency => "EUR",
+        SettingKey::ShutdownGraceSeconds => "120",
         SettingKey::TwilioAccountSid
         | SettingKey::TwilioAuthToken
         | SettingKey::TwilioPhoneNumber
         | SettingKey::TwilioMessagingServiceSid
         | SettingKey::PublicBaseUrl
         | SettingKey::OpenAiApiKey
-        | SettingKey::GeminiApiKey => "",
+        | SettingKey::GeminiApiKey
+        | SettingKey::MetricsToken => "",
     }
 }
 
@@ -342,7 +344,17 @@ pub fn validate(key: SettingKey, raw: &str, phone_region: country::Id) -> Result
         SettingKey::AgentMaxCallMinutes => bounded_number(value, 1, 60),
         SettingKey::MaxConcurrentCalls => bounded_number(value, 1, 1000),
         SettingKey::CallAllowedCountries => countries(value),
+        SettingKey::ShutdownGraceSeconds => bounded_number(value, 0, 3600),
+        SettingKey::MetricsToken => metrics_token(value),
     }
+}
+
+/// A bearer token for `/metrics`: 24 to 200 characters a header can carry, no spaces.
+fn metrics_token(value: &str) -> Result<String, String> {
+    let ok = (24..=200).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
+    ok.then(|| value.to_owned()).ok_or_else(|| {
+        "must be 24 to 200 characters without spaces (e.g. from openssl rand -hex 24)".into()
+    })
 }
 
 #[cfg(test)]

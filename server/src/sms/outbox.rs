@@ -20,6 +20,7 @@
 use super::SmsContext;
 use crate::db::entities::sms_messages;
 use crate::db::repo::sms as repo;
+use crate::metrics::SmsResult;
 use crate::twilio::messages::{MessageResource, Sender};
 use crate::twilio::TwilioError;
 use app::sms::MessageStatus;
@@ -66,6 +67,8 @@ pub struct Outbox {
     config: OutboxConfig,
     /// When each sender may send next.
     next_slot: HashMap<Sender, Instant>,
+    /// Set on SIGTERM: no new message is taken.
+    drain: crate::drain::Drain,
 }
 
 impl Outbox {
@@ -74,12 +77,19 @@ impl Outbox {
             context,
             config,
             next_slot: HashMap::new(),
+            drain: crate::drain::Drain::default(),
         }
     }
 
-    /// Works the outbox forever, woken by new messages or every `poll`.
+    /// Stops taking messages once `drain` begins (the one being posted is finished first).
+    pub fn stopping_on(mut self, drain: crate::drain::Drain) -> Self {
+        self.drain = drain;
+        self
+    }
+
+    /// Works the outbox, woken by new messages or every `poll`, until draining begins.
     pub async fn run(mut self) {
-        loop {
+        while !self.drain.is_draining() {
             let worked = match self.pass().await {
                 Ok(worked) => worked,
                 Err(error) => {
@@ -89,9 +99,13 @@ impl Outbox {
             };
             if !worked {
                 let wake = self.context.wake.notified();
-                let _ = tokio::time::timeout(self.config.poll, wake).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(self.config.poll, wake) => {}
+                    () = self.drain.begun() => {}
+                }
             }
         }
+        tracing::info!("SMS outbox: stopped (shutting down)");
     }
 
     /// One pass: resolves expired leases, then sends what is due. Whether anything was done.
@@ -103,6 +117,9 @@ impl Outbox {
             worked |= self.resolve(message).await;
         }
         for message in repo::due(&db, now, BATCH).await? {
+            if self.drain.is_draining() {
+                break;
+            }
             worked |= self.send(message).await;
         }
         Ok(worked)
@@ -183,6 +200,7 @@ impl Outbox {
                     MessageStatus::parse(&resource.status).unwrap_or(MessageStatus::Queued);
                 repo::accepted(db, id, &resource.sid, status, self.sandbox_on()).await?;
                 tracing::info!(id, sid = %resource.sid, "SMS accepted by Twilio");
+                crate::metrics::sms_sent(SmsResult::Sent);
             }
             Err(TwilioError::Api {
                 status: 429,
@@ -209,10 +227,12 @@ impl Outbox {
                 // Twilio may have created it: resolve by look-up once the wait is over.
                 let wait = retry_after.map_or(backoff(attempt), Duration::from_secs);
                 tracing::warn!(id, code, %words, "SMS: Twilio failed; will look the message up");
+                crate::metrics::sms_sent(SmsResult::Retried);
                 repo::extend_lease(db, id, Self::chrono_after(wait)).await?;
             }
             Err(TwilioError::Network(reason)) => {
                 tracing::warn!(id, %reason, "SMS: Twilio's answer was lost; will look the message up");
+                crate::metrics::sms_sent(SmsResult::Retried);
                 repo::extend_lease(db, id, Self::chrono_after(backoff(attempt))).await?;
             }
             Err(TwilioError::Api {
@@ -225,6 +245,7 @@ impl Outbox {
                     |w| format!("Twilio error {code}: {w}"),
                 );
                 tracing::warn!(id, code, "SMS refused by Twilio");
+                crate::metrics::sms_sent(SmsResult::Failed);
                 if code == 21610 {
                     repo::suppress(db, &message.to_number, "Twilio error 21610: opted out").await?;
                 }
@@ -253,6 +274,7 @@ impl Outbox {
     ) -> Result<(), sea_orm::DbErr> {
         let db = &self.context.db;
         if attempt >= MAX_ATTEMPTS {
+            crate::metrics::sms_sent(SmsResult::Failed);
             let reason = format!("not sent after {attempt} attempts: {reason}");
             repo::close(
                 db,
@@ -265,6 +287,7 @@ impl Outbox {
             .await
             .map(drop)
         } else {
+            crate::metrics::sms_sent(SmsResult::Retried);
             repo::retry_at(db, id, Self::chrono_after(wait)).await
         }
     }

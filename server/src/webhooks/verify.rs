@@ -64,6 +64,7 @@ fn signed(state: &AppState, parts: &Parts, url: &str, params: &[(String, String)
         _ => false,
     };
     if !valid {
+        crate::metrics::signature_failure(parts.uri.path());
         tracing::warn!(path = %parts.uri.path(), signed = given.is_some(), "Twilio request refused: missing or wrong signature");
     }
     valid

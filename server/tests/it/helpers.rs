@@ -19,6 +19,10 @@ pub struct TestApp {
     pub sandbox: server::sandbox::Sandbox,
     /// What this server was built with (a second instance on the same database reuses it).
     pub config: Config,
+    /// Stops the server as SIGTERM does (see [`TestApp::terminate`]).
+    stop: std::sync::Arc<tokio::sync::Notify>,
+    /// The serving task, until [`TestApp::stopped`] takes it.
+    serving: std::sync::Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -115,7 +119,9 @@ async fn start(config: Config, dir: std::sync::Arc<tempfile::TempDir>) -> TestAp
     let reconciler = app.reconciler.clone();
     let hub = app.hub.clone();
     let sandbox = app.sandbox.clone();
-    tokio::spawn(app.run_until_stopped());
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signal = stop.clone();
+    let serving = tokio::spawn(app.run_until(async move { signal.notified().await }));
     TestApp {
         client: client_for(&address),
         address,
@@ -127,6 +133,8 @@ async fn start(config: Config, dir: std::sync::Arc<tempfile::TempDir>) -> TestAp
         hub,
         sandbox,
         config,
+        stop,
+        serving: std::sync::Arc::new(std::sync::Mutex::new(Some(serving))),
         _dir: dir,
     }
 }
@@ -156,6 +164,21 @@ pub fn client_for(address: &str) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// What SIGTERM does to the server: it starts draining.
+    pub fn terminate(&self) {
+        self.stop.notify_one();
+    }
+
+    /// Waits until the server has drained and stopped serving (at most `patience`); whether it did.
+    pub async fn stopped(&self, patience: std::time::Duration) -> bool {
+        let serving = self.serving.lock().expect("not poisoned").take();
+        let Some(serving) = serving else { return true };
+        matches!(
+            tokio::time::timeout(patience, serving).await,
+            Ok(Ok(Ok(())))
+        )
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -17,6 +17,7 @@ mod fakes;
 mod helpers;
 mod journal;
 mod lockout;
+mod operations;
 mod orders;
 mod providers;
 mod sandbox;

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// How long the test waits for anything (a safety net, not a timing assertion).
 const PATIENCE: Duration = Duration::from_secs(20);
 
-async fn sandbox_app() -> TestApp {
+pub(crate) async fn sandbox_app() -> TestApp {
     let app = spawn_app_configured(true, |config| {
         config.setting_overrides.sandbox = SandboxMode::Auto;
     })
@@ -28,7 +28,7 @@ async fn sandbox_app() -> TestApp {
     app
 }
 
-async fn next(tab: &mut Tab) -> ToPhone {
+pub(crate) async fn next(tab: &mut Tab) -> ToPhone {
     tokio::time::timeout(PATIENCE, tab.events.recv())
         .await
         .expect("the softphone hears something in time")
@@ -36,12 +36,16 @@ async fn next(tab: &mut Tab) -> ToPhone {
 }
 
 /// Places a call with the demo agent and returns the ringing call's SID.
-async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
+pub(crate) async fn place_and_ring(app: &TestApp, tab: &mut Tab, order_id: i64) -> String {
     place_and_ring_call(app, tab, order_id).await.1
 }
 
 /// Places a call with the demo agent: Orderline's call id and the ringing call's SID.
-async fn place_and_ring_call(app: &TestApp, tab: &mut Tab, order_id: i64) -> (i64, String) {
+pub(crate) async fn place_and_ring_call(
+    app: &TestApp,
+    tab: &mut Tab,
+    order_id: i64,
+) -> (i64, String) {
     let id = order_id.to_string();
     let response = app
         .call(
@@ -104,7 +108,7 @@ async fn call_row(app: &TestApp, sid: &str) -> calls::Model {
         .expect("the call is recorded with its SID")
 }
 
-async fn wait_for_status(app: &TestApp, sid: &str, status: &str) -> calls::Model {
+pub(crate) async fn wait_for_status(app: &TestApp, sid: &str, status: &str) -> calls::Model {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let call = call_row(app, sid).await;
@@ -115,6 +119,11 @@ async fn wait_for_status(app: &TestApp, sid: &str, status: &str) -> calls::Model
     }
 }
 
+/// Waits for `status` (up to the patience) and fails if the call never reaches it.
+pub(crate) async fn expect_status(app: &TestApp, sid: &str, status: &str) {
+    assert_eq!(wait_for_status(app, sid, status).await.status, status);
+}
+
 #[tokio::test]
 async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns_then_hangs_up() {
     let app = sandbox_app().await;
@@ -122,10 +131,7 @@ async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns
     let mut tab = app.sandbox.phones.open("+33612345678");
     let sid = place_and_ring(&app, &mut tab, order_id).await;
     assert!(sid.starts_with("CA") && sid.len() == 34, "{sid}");
-    assert_eq!(
-        wait_for_status(&app, &sid, "ringing").await.status,
-        "ringing"
-    );
+    expect_status(&app, &sid, "ringing").await;
 
     let line = app
         .sandbox
@@ -146,10 +152,7 @@ async fn a_sandbox_call_rings_the_softphone_and_the_demo_agent_talks_three_turns
         "greeting too quiet: {}",
         loudness(&heard)
     );
-    assert_eq!(
-        wait_for_status(&app, &sid, "in-progress").await.status,
-        "in-progress"
-    );
+    expect_status(&app, &sid, "in-progress").await;
 
     // Three caller turns; the agent answers each, then says goodbye and hangs up.
     let talk = async {
@@ -209,19 +212,13 @@ async fn declining_reports_busy_and_hanging_up_ends_the_call() {
     let mut tab = app.sandbox.phones.open("+33612345679");
     let sid = place_and_ring(&app, &mut tab, order_id).await;
     app.sandbox.phones.decline(&tab, &sid);
-    assert_eq!(wait_for_status(&app, &sid, "busy").await.status, "busy");
+    expect_status(&app, &sid, "busy").await;
 
     let sid = place_and_ring(&app, &mut tab, order_id).await;
     let line = app.sandbox.phones.answer(&tab, &sid).expect("rings");
-    assert_eq!(
-        wait_for_status(&app, &sid, "in-progress").await.status,
-        "in-progress"
-    );
+    expect_status(&app, &sid, "in-progress").await;
     drop(line);
-    assert_eq!(
-        wait_for_status(&app, &sid, "completed").await.status,
-        "completed"
-    );
+    expect_status(&app, &sid, "completed").await;
     // The emulated resource agrees, in Twilio's JSON.
     let resource: Value = reqwest::Client::new()
         .get(format!(
@@ -260,10 +257,7 @@ async fn hang_up_on_the_order_while_it_rings_cancels_the_call_and_the_softphone_
             _ => {}
         }
     }
-    assert_eq!(
-        wait_for_status(&app, &sid, "canceled").await.status,
-        "canceled"
-    );
+    expect_status(&app, &sid, "canceled").await;
     assert!(
         app.sandbox.phones.answer(&tab, &sid).is_none(),
         "no longer rings"

@@ -122,6 +122,18 @@ pub async fn for_order(
         .await
 }
 
+/// How many texts wait to be posted or are being posted (the queue's depth).
+pub async fn queue_depth(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    sms_messages::Entity::find()
+        .filter(sms_messages::Column::Status.is_in([
+            MessageStatus::Pending.as_str(),
+            MessageStatus::Posting.as_str(),
+        ]))
+        .count(db)
+        .await
+}
+
 /// The oldest messages the worker may take now: `pending` and due.
 pub async fn due(
     db: &DatabaseConnection,
