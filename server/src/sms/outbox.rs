@@ -1,9 +1,11 @@
 //! The outbox worker: sends the `pending` rows of `sms_messages` to Twilio, oldest first, at the
 //! configured pace per sender, and never posts a message twice once Twilio accepted it.
 //!
-//! One message at a time goes through: wait for the sender's next slot, lease it (`pending` ->
-//! `posting` until the lease ends, a conditional update, so only one worker wins), post it once,
-//! then
+//! Any number of instances work the outbox together. One message at a time goes through: claim
+//! the oldest due one (`pending` -> `posting` until the lease ends, one statement with `FOR UPDATE
+//! SKIP LOCKED`, so two workers never take the same row), book its sender's next slot in the
+//! database (`sms_pace`, so the rate per sender holds across instances) and wait for it, post it
+//! once, then
 //! - Twilio answered with the message: store its SID and status;
 //! - 429 (Twilio created nothing): back to `pending` after `Retry-After` (or the backoff);
 //! - the connection could not be opened (nothing was sent): back to `pending` after the backoff;
@@ -20,14 +22,13 @@
 use super::SmsContext;
 use crate::db::entities::sms_messages;
 use crate::db::repo::sms as repo;
+use crate::db::repo::sms_outbox as outbox_repo;
 use crate::metrics::SmsResult;
 use crate::twilio::messages::{MessageResource, Sender};
 use crate::twilio::TwilioError;
 use app::sms::MessageStatus;
 use chrono::Utc;
-use std::collections::HashMap;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Requests made for one message before it fails.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -65,8 +66,6 @@ pub fn backoff(attempt: i32) -> Duration {
 pub struct Outbox {
     context: SmsContext,
     config: OutboxConfig,
-    /// When each sender may send next.
-    next_slot: HashMap<Sender, Instant>,
     /// Set on SIGTERM: no new message is taken.
     drain: crate::drain::Drain,
 }
@@ -76,7 +75,6 @@ impl Outbox {
         Outbox {
             context,
             config,
-            next_slot: HashMap::new(),
             drain: crate::drain::Drain::default(),
         }
     }
@@ -116,11 +114,11 @@ impl Outbox {
         for message in repo::unresolved(&db, now, BATCH).await? {
             worked |= self.resolve(message).await;
         }
-        for message in repo::due(&db, now, BATCH).await? {
-            if self.drain.is_draining() {
+        for _ in 0..BATCH {
+            if self.drain.is_draining() || !self.send_next().await? {
                 break;
             }
-            worked |= self.send(message).await;
+            worked = true;
         }
         Ok(worked)
     }
@@ -129,44 +127,52 @@ impl Outbox {
         Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(300))
     }
 
-    /// Waits for `sender`'s next slot and books the one after.
-    async fn pace(&mut self, sender: &Sender) {
+    /// Books `sender`'s next slot in the database (so the pace holds across instances) and waits
+    /// for it; the lease of message `id` is extended to cover the wait.
+    async fn pace(&self, sender: &Sender, id: i32) -> Result<(), sea_orm::DbErr> {
         if self.config.rate_per_second <= 0.0 {
-            return;
+            return Ok(());
         }
-        let spacing = Duration::from_secs_f64(1.0 / self.config.rate_per_second);
-        let now = Instant::now();
-        let slot = self.next_slot.get(sender).copied().unwrap_or(now).max(now);
-        self.next_slot.insert(sender.clone(), slot + spacing);
-        tokio::time::sleep_until(slot).await;
+        let spacing_us = (1_000_000.0 / self.config.rate_per_second).round().max(1.0) as i64;
+        let key = match sender {
+            Sender::Service(sid) => sid.as_str(),
+            Sender::Number(number) => number.as_str(),
+        };
+        let now = Utc::now();
+        let slot_us =
+            outbox_repo::book_slot(&self.context.db, key, now.timestamp_micros(), spacing_us)
+                .await?;
+        let wait =
+            Duration::from_micros(u64::try_from(slot_us - now.timestamp_micros()).unwrap_or(0));
+        if !wait.is_zero() {
+            repo::extend_lease(
+                &self.context.db,
+                id,
+                Self::chrono_after(wait + self.config.lease),
+            )
+            .await?;
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
     }
 
-    /// Leases, posts and records one `pending` message; false when another worker had it or
-    /// Twilio is not configured.
-    async fn send(&mut self, message: sms_messages::Model) -> bool {
-        let Some((client, sender, callback)) = self.context.twilio(message.order_id) else {
-            return false;
-        };
-        // The sender's slot first, then the lease: the lease covers only the request.
-        self.pace(&sender).await;
-        let db = &self.context.db;
-        let leased = repo::lease(
-            db,
-            &message,
-            MessageStatus::Pending,
-            Self::chrono_after(self.config.lease),
-            true,
-        )
-        .await;
-        match leased {
-            Ok(true) => {}
-            Ok(false) => return false,
-            Err(error) => {
-                tracing::error!(id = message.id, %error, "SMS outbox: cannot lease a message");
-                return false;
-            }
+    /// Takes the next due message (no other worker can have it), waits for its sender's slot,
+    /// posts it and records the answer. False when nothing is due or Twilio is not configured.
+    async fn send_next(&mut self) -> Result<bool, sea_orm::DbErr> {
+        if self.context.twilio(0).is_none() {
+            return Ok(false);
         }
-        let attempt = message.attempts + 1;
+        let db = self.context.db.clone();
+        let lease_until = Self::chrono_after(self.config.lease);
+        let Some(message) = outbox_repo::claim_next(&db, Utc::now(), lease_until).await? else {
+            return Ok(false);
+        };
+        let Some((client, sender, callback)) = self.context.twilio(message.order_id) else {
+            // Twilio was turned off meanwhile: the message waits in the outbox.
+            repo::retry_at(&db, message.id, Utc::now()).await?;
+            return Ok(false);
+        };
+        self.pace(&sender, message.id).await?;
         let request = crate::twilio::messages::SendMessage {
             to: message.to_number.clone(),
             sender,
@@ -174,10 +180,10 @@ impl Outbox {
             status_callback: callback,
         };
         let result = client.send_message(&request).await;
-        if let Err(error) = self.record(&message, attempt, result).await {
+        if let Err(error) = self.record(&message, message.attempts, result).await {
             tracing::error!(id = message.id, %error, "SMS outbox: cannot record a send");
         }
-        true
+        Ok(true)
     }
 
     /// Whether texts go through the sandbox now (the emulated Twilio).

@@ -40,6 +40,8 @@ pub struct Messages {
     pub early_callbacks: Arc<Mutex<Vec<u16>>>,
     /// When set, each create waits this long before answering (a slow Twilio).
     pub delay: Arc<Mutex<Option<std::time::Duration>>>,
+    /// When each create request arrived, in order.
+    pub arrivals: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 impl Messages {
@@ -83,6 +85,11 @@ pub async fn create(
     };
     let messages = &fake.sms;
     messages.posts.lock().expect("lock").push(form.clone());
+    messages
+        .arrivals
+        .lock()
+        .expect("lock")
+        .push(std::time::Instant::now());
     let answer = messages
         .script
         .lock()

@@ -134,21 +134,6 @@ pub async fn queue_depth(db: &DatabaseConnection) -> Result<u64, DbErr> {
         .await
 }
 
-/// The oldest messages the worker may take now: `pending` and due.
-pub async fn due(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    limit: u64,
-) -> Result<Vec<sms_messages::Model>, DbErr> {
-    sms_messages::Entity::find()
-        .filter(sms_messages::Column::Status.eq(MessageStatus::Pending.as_str()))
-        .filter(sms_messages::Column::NextAttemptAt.lte(now))
-        .order_by_asc(sms_messages::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-}
-
 /// `posting` messages whose lease ran out: their instance died or their answer was lost.
 pub async fn unresolved(
     db: &DatabaseConnection,

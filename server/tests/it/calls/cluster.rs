@@ -182,3 +182,59 @@ async fn a_dropped_listening_connection_comes_back_with_a_fresh_snapshot() {
     let placed = event_of(&mut browser, "call_changed").await;
     assert_eq!(placed["call"]["id"], call.call_id);
 }
+
+#[tokio::test]
+async fn the_simultaneous_call_limit_holds_across_both_instances() {
+    let Some((c, b)) = two_instances().await else {
+        return;
+    };
+    super::save(&c.app, "max_concurrent_calls", "2").await;
+    while b.settings.current().get(SettingKey::MaxConcurrentCalls) != "2" {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let staff_b = crate::helpers::client_for(&b.address);
+    let login = b
+        .login_with(
+            &staff_b,
+            crate::helpers::ADMIN_EMAIL,
+            crate::helpers::ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    let mut orders = Vec::new();
+    for i in 0..6 {
+        orders.push(super::create_order(&c.app, &format!("LIM-{i}"), "06 12 34 56 78").await);
+    }
+    // Six placements at once, three through each instance.
+    let placements = orders.iter().enumerate().map(|(i, order_id)| {
+        let id = order_id.to_string();
+        let (app, client) = if i % 2 == 0 {
+            (&c.app, c.app.client.clone())
+        } else {
+            (&b, staff_b.clone())
+        };
+        async move {
+            let form = [
+                ("order_id", id.as_str()),
+                ("recipient", "customer"),
+                ("provider", "openai"),
+                ("purpose", ""),
+            ];
+            app.call_with(&client, "calls/place", &form)
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(placements).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        4,
+        "{statuses:?}"
+    );
+}

@@ -4,6 +4,7 @@
 //! PostgreSQL when ORDERLINE_TEST_PG_URL is set.
 
 mod bulk;
+mod cluster;
 mod errors;
 mod inbound;
 mod restart;

@@ -11,23 +11,29 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const ORDERS: usize = 30;
-const EMAIL: &str = "admin@example.com";
-const PASSWORD: &str = "admin-password";
+pub(super) const EMAIL: &str = "admin@example.com";
+pub(super) const PASSWORD: &str = "admin-password";
 
-struct Server {
-    child: Child,
-    base: String,
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) base: String,
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
 }
 
-/// Starts the binary on `database_url` and waits until it answers.
-async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, port: u16) -> Server {
+/// Starts the binary on `database_url` and waits until it answers; `extra` variables override.
+pub(super) async fn start(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    twilio: &str,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Server {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_orderline"))
         .env_clear()
@@ -46,6 +52,7 @@ async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, por
         .env("SMS_RATE_PER_SECOND", "0")
         .env("SMS_LEASE_SECONDS", "1")
         .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -62,7 +69,7 @@ async fn start(database_url: &str, data_dir: &std::path::Path, twilio: &str, por
     panic!("orderline did not start on {base}");
 }
 
-async fn signed_in(base: &str) -> reqwest::Client {
+pub(super) async fn signed_in(base: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
     let client = reqwest::Client::builder()
@@ -80,23 +87,17 @@ async fn signed_in(base: &str) -> reqwest::Client {
     client
 }
 
-#[tokio::test]
-async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
-    let (twilio, fake) = fakes::twilio().await;
-    *fake.sms.delay.lock().unwrap() = Some(Duration::from_millis(150));
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::test_database_url(dir.path()).await;
-    let port = free_port();
-    let mut server = start(&database_url, dir.path(), &twilio, port).await;
-    let client = signed_in(&server.base).await;
+/// Creates `count` orders through `base` and queues one text to each (a bulk send).
+pub(super) async fn bulk_send(base: &str, prefix: &str, count: usize) {
+    let client = signed_in(base).await;
     let mut form: Vec<(String, String)> = Vec::new();
-    for i in 0..ORDERS {
+    for i in 0..count {
         let order: Value = client
-            .post(format!("{}/api/orders/save", server.base))
+            .post(format!("{base}/api/orders/save"))
             .form(&[
-                ("input[number]", format!("KILL-{i:02}")),
+                ("input[number]", format!("{prefix}-{i:03}")),
                 ("input[customer_name]", "Marie Curie".to_owned()),
-                ("input[customer_phone]", format!("+336123450{i:02}")),
+                ("input[customer_phone]", format!("+3361234{i:04}")),
                 ("input[delivery_address]", "1 rue Curie, Paris".to_owned()),
                 ("input[items]", "1 x Pizza @ 10".to_owned()),
             ])
@@ -112,7 +113,7 @@ async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
         ));
     }
     let templates: Value = client
-        .post(format!("{}/api/sms/templates", server.base))
+        .post(format!("{base}/api/sms/templates"))
         .send()
         .await
         .unwrap()
@@ -122,7 +123,7 @@ async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
     form.push(("template_id".into(), templates[0]["id"].to_string()));
     form.push(("confirm".into(), "true".into()));
     let queued: Value = client
-        .post(format!("{}/api/sms/bulk", server.base))
+        .post(format!("{base}/api/sms/bulk"))
         .form(&form)
         .send()
         .await
@@ -130,7 +131,41 @@ async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
         .json()
         .await
         .unwrap();
-    assert_eq!(queued["count"], ORDERS);
+    assert_eq!(queued["count"], count);
+}
+
+/// Waits until every stored text has a SID (Twilio took it); fails after `patience`.
+pub(super) async fn all_sent(database_url: &str, count: usize, patience: Duration) {
+    let db = sea_orm::Database::connect(database_url).await.unwrap();
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let rows = <server::db::entities::sms_messages::Entity as sea_orm::EntityTrait>::find()
+            .all(&db)
+            .await
+            .unwrap();
+        if rows.len() == count && rows.iter().all(|r| r.sid.is_some()) {
+            let sids: HashSet<_> = rows.iter().filter_map(|r| r.sid.clone()).collect();
+            assert_eq!(sids.len(), count, "one SID per text");
+            return;
+        }
+        let sent = rows.iter().filter(|r| r.sid.is_some()).count();
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sent} of {count} sent in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
+    let (twilio, fake) = fakes::twilio().await;
+    *fake.sms.delay.lock().unwrap() = Some(Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::test_database_url(dir.path()).await;
+    let port = free_port();
+    let mut server = start(&database_url, dir.path(), &twilio, port, &[]).await;
+    bulk_send(&server.base, "KILL", ORDERS).await;
 
     // Kill it while a request is in flight, a third of the way in.
     while fake.sms.posts().len() < ORDERS / 3 {
@@ -142,25 +177,8 @@ async fn a_kill_in_the_middle_of_a_bulk_send_loses_and_doubles_nothing() {
     let before_restart = fake.sms.created().len();
     assert!(before_restart < ORDERS, "killed before the end");
 
-    let mut server = start(&database_url, dir.path(), &twilio, port).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let db = sea_orm::Database::connect(&database_url).await.unwrap();
-    loop {
-        let rows = <server::db::entities::sms_messages::Entity as sea_orm::EntityTrait>::find()
-            .all(&db)
-            .await
-            .unwrap();
-        if rows.len() == ORDERS && rows.iter().all(|r| r.sid.is_some()) {
-            let sids: HashSet<_> = rows.iter().filter_map(|r| r.sid.clone()).collect();
-            assert_eq!(sids.len(), ORDERS, "one SID per text");
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all sent after the restart"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut server = start(&database_url, dir.path(), &twilio, port, &[]).await;
+    all_sent(&database_url, ORDERS, Duration::from_secs(60)).await;
     server.child.kill().ok();
     server.child.wait().ok();
     let created = fake.sms.created();

@@ -1,0 +1,106 @@
+//! The outbox worked by two `orderline` processes on one PostgreSQL database (issue 13): a bulk
+//! send of 500 texts goes out exactly once each, even when one process is killed (SIGKILL) in the
+//! middle, and the send rate per sender holds across both. The fake Twilio counts what it
+//! receives. SQLite is one process by design: there these tests have nothing to check.
+
+use super::restart::{all_sent, bulk_send, free_port, start, Server};
+use crate::fakes;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The database both processes share, or None on SQLite.
+async fn shared_postgres(dir: &std::path::Path) -> Option<String> {
+    let url = crate::helpers::test_database_url(dir).await;
+    if url.starts_with("postgres") {
+        Some(url)
+    } else {
+        eprintln!("SQLite runs one instance: the cluster tests run with ORDERLINE_TEST_PG_URL");
+        None
+    }
+}
+
+/// Two processes on `database_url` (the second started once the first has migrated and
+/// written the shared key into `dir`).
+async fn two(
+    database_url: &str,
+    dir: &std::path::Path,
+    twilio: &str,
+    env: &[(&str, &str)],
+) -> (Server, Server) {
+    let a = start(database_url, dir, twilio, free_port(), env).await;
+    let b = start(database_url, dir, twilio, free_port(), env).await;
+    (a, b)
+}
+
+fn stop(mut server: Server) {
+    server.child.kill().ok();
+    server.child.wait().ok();
+}
+
+#[tokio::test]
+async fn five_hundred_texts_worked_by_two_processes_go_out_once_each_even_when_one_is_killed() {
+    const COUNT: usize = 500;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(database_url) = shared_postgres(dir.path()).await else {
+        return;
+    };
+    let (twilio, fake) = fakes::twilio().await;
+    // A slow Twilio: each create answers after 20 ms, so a kill lands with requests in flight.
+    *fake.sms.delay.lock().unwrap() = Some(Duration::from_millis(20));
+    let (a, mut b) = two(&database_url, dir.path(), &twilio, &[]).await;
+    bulk_send(&a.base, "CL", COUNT).await;
+
+    // Kill B (no clean stop) a third of the way in.
+    while fake.sms.posts().len() < COUNT / 3 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    b.child.kill().expect("SIGKILL");
+    b.child.wait().expect("reaped");
+    assert!(fake.sms.created().len() < COUNT, "killed before the end");
+
+    // A finishes alone, resolving what B left in flight by looking it up.
+    all_sent(&database_url, COUNT, Duration::from_secs(120)).await;
+    stop(a);
+    let created = fake.sms.created();
+    assert_eq!(
+        created.len(),
+        COUNT,
+        "Twilio received each text exactly once"
+    );
+    let recipients: HashSet<_> = created.iter().map(|m| m["to"].to_string()).collect();
+    assert_eq!(recipients.len(), COUNT, "nobody got two");
+}
+
+#[tokio::test]
+async fn the_send_rate_per_sender_holds_across_two_processes() {
+    const COUNT: usize = 21;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(database_url) = shared_postgres(dir.path()).await else {
+        return;
+    };
+    let (twilio, fake) = fakes::twilio().await;
+    let (a, b) = two(
+        &database_url,
+        dir.path(),
+        &twilio,
+        &[("SMS_RATE_PER_SECOND", "10")],
+    )
+    .await;
+    bulk_send(&a.base, "RATE", COUNT).await;
+    all_sent(&database_url, COUNT, Duration::from_secs(60)).await;
+    stop(a);
+    stop(b);
+    let arrivals = fake.sms.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), COUNT);
+    // 10 per second from one sender: 21 texts span at least 2 s, whichever process sent them.
+    // (Two processes pacing alone would send them in about 1 s.)
+    let span = arrivals[COUNT - 1].duration_since(arrivals[0]);
+    assert!(span >= Duration::from_millis(1_900), "21 texts in {span:?}");
+    for pair in arrivals.windows(11) {
+        let window = pair[10].duration_since(pair[0]);
+        assert!(
+            window >= Duration::from_millis(950),
+            "11 texts within {window:?}"
+        );
+    }
+}
