@@ -81,13 +81,73 @@ pub async fn security_headers(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),
         );
+        secure_cookies(headers);
     }
     response
+}
+
+/// Marks every cookie `Secure`: the effective public URL (the `PUBLIC_BASE_URL` variable, or the
+/// "Public base URL" setting, changed at any time) is https, so browsers reach us over TLS even
+/// when the proxy in front talks plain http to us.
+fn secure_cookies(headers: &mut axum::http::HeaderMap) {
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    if cookies.is_empty() {
+        return;
+    }
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let secure = match cookie.to_str() {
+            Ok(text) if !has_secure(text) => {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
+            }
+            _ => cookie,
+        };
+        headers.append(header::SET_COOKIE, secure);
+    }
+}
+
+/// Whether a `Set-Cookie` value already has the `Secure` attribute.
+fn has_secure(cookie: &str) -> bool {
+    cookie
+        .split(';')
+        .skip(1)
+        .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_become_secure_once() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("id=abc; HttpOnly; Path=/"),
+        );
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("other=1; secure"),
+        );
+        secure_cookies(&mut headers);
+        let values: Vec<&str> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(
+            values,
+            ["id=abc; HttpOnly; Path=/; Secure", "other=1; secure"]
+        );
+        assert!(
+            !has_secure("secure=1; HttpOnly"),
+            "a cookie named secure is not the attribute"
+        );
+    }
 
     #[test]
     fn the_page_policy_allows_only_our_scripts_and_wasm() {

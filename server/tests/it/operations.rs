@@ -214,3 +214,32 @@ async fn metrics_need_their_bearer_token_and_count_what_happened() {
         .unwrap();
     assert!(!page.text().await.unwrap().contains(METRICS_TOKEN));
 }
+
+/// Signs in as the admin with a fresh client; the session's `Set-Cookie`.
+async fn login_cookie(app: &crate::helpers::TestApp) -> String {
+    let client = crate::helpers::client_for(&app.address);
+    let response = app
+        .login_with(
+            &client,
+            crate::helpers::ADMIN_EMAIL,
+            crate::helpers::ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn session_cookies_follow_the_public_url_setting_to_secure() {
+    let app = spawn_app().await;
+    let plain = login_cookie(&app).await;
+    assert!(!plain.to_lowercase().contains("secure"), "{plain}");
+    // Behind a TLS proxy, set in Settings (no restart, no environment variable).
+    app.login_admin().await;
+    save(&app, "public_base_url", "https://desk.example.com").await;
+    let secure = login_cookie(&app).await;
+    assert!(secure.ends_with("; Secure"), "{secure}");
+}
