@@ -9,24 +9,20 @@
 //! 2. the outbox draining: from that answer until the fake Twilio accepted all N, in texts per
 //!    second, and checks that each was posted exactly once.
 
-use anyhow::Context;
-use app::api::SettingKey;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
-use server::config::{Config, SecretKey};
+use server::config::SecretKey;
 use server::startup::Application;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-const AUTH_TOKEN: &str = "fedcba9876543210fedcba9876543210";
-const NUMBER: &str = "+15005550006";
-const ADMIN_EMAIL: &str = "bench@example.com";
-const ADMIN_PASSWORD: &str = "bench-password-0123";
+#[path = "shared/support.rs"]
+mod support;
+use support::{arg, ACCOUNT_SID};
 
 /// `POST .../Messages.json`: 201 with a minimal Message resource; counts every request.
 async fn create(State(count): State<Arc<AtomicUsize>>) -> impl IntoResponse {
@@ -51,31 +47,12 @@ async fn fake_twilio(count: Arc<AtomicUsize>) -> anyhow::Result<String> {
     Ok(format!("http://{address}"))
 }
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 /// A database URL: a new SQLite file in `dir`, or a new PostgreSQL database.
 async fn database(kind: &str, pg_url: &str, dir: &std::path::Path) -> anyhow::Result<String> {
     if kind == "sqlite" {
         return Ok(format!("sqlite://{}/bench.db?mode=rwc", dir.display()));
     }
-    use sea_orm::ConnectionTrait;
-    let name = format!("ol_bench_{}", std::process::id());
-    let admin = sea_orm::Database::connect(pg_url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
-    let (prefix, _) = pg_url
-        .rsplit_once('/')
-        .context("PostgreSQL URL with a path")?;
-    Ok(format!("{prefix}/{name}"))
+    support::fresh_postgres(pg_url, &format!("ol_bench_{}", std::process::id())).await
 }
 
 async fn call(
@@ -97,20 +74,7 @@ async fn call(
 
 /// A client with the admin's session cookie and this server's Origin.
 async fn signed_in(base: &str) -> anyhow::Result<reqwest::Client> {
-    let login = reqwest::Client::new()
-        .post(format!("{base}/api/login"))
-        .header("origin", base)
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await?;
-    anyhow::ensure!(login.status() == 200, "sign-in: {}", login.status());
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .context("sign-in set no cookie")?
-        .to_owned();
+    let cookie = support::session_cookie(base).await?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse()?);
     headers.insert("cookie", cookie.parse()?);
@@ -134,42 +98,11 @@ async fn main() -> anyhow::Result<()> {
     server::config::create_private_dir(&dir)?;
     let count = Arc::new(AtomicUsize::new(0));
     let twilio = fake_twilio(count.clone()).await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let port = support::free_port()?;
     let base = format!("http://127.0.0.1:{port}");
-    let mut overrides = server::settings::EnvSettings::default();
-    for (key, value) in [
-        (SettingKey::TwilioEnabled, "true"),
-        (SettingKey::TwilioAccountSid, ACCOUNT_SID),
-        (SettingKey::TwilioAuthToken, AUTH_TOKEN),
-        (SettingKey::TwilioPhoneNumber, NUMBER),
-    ] {
-        overrides.pinned.insert(key, value.to_owned());
-    }
-    let config = Config {
-        database_url: database(&kind, &pg_url, &dir).await?,
-        site_addr: ([127, 0, 0, 1], port).into(),
-        public_base_url: url::Url::parse(&base)?,
-        secret_key: SecretKey::generate(),
-        bootstrap_admin: Some((ADMIN_EMAIL.into(), ADMIN_PASSWORD.to_owned().into())),
-        default_region: phonenumber::country::Id::FR,
-        trust_proxy_headers: false,
-        trusted_proxy_hops: 1,
-        session_inactivity: Duration::from_secs(3600),
-        password_hash_concurrency: 1,
-        sms_outbox: server::sms::outbox::OutboxConfig {
-            rate_per_second: 0.0,
-            ..Default::default()
-        },
-        data_dir: dir.clone(),
-        external_urls: server::settings::ExternalUrls {
-            twilio_api_base: twilio,
-            openai_realtime: "ws://127.0.0.1:9/openai".into(),
-            gemini_live: "ws://127.0.0.1:9/gemini".into(),
-        },
-        setting_overrides: overrides,
-    };
+    let database_url = database(&kind, &pg_url, &dir).await?;
+    let mut config = support::config(database_url, port, SecretKey::generate(), &dir, twilio)?;
+    config.sms_outbox.rate_per_second = 0.0;
     let app = Application::build(config).await?;
     tokio::spawn(app.run_until_stopped());
 

@@ -104,3 +104,115 @@ async fn the_send_rate_per_sender_holds_across_two_processes() {
         );
     }
 }
+
+/// The browser's next message (10 s at most).
+async fn next(
+    browser: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> tokio_tungstenite::tungstenite::Message {
+    use futures_util::StreamExt;
+    let message = tokio::time::timeout(Duration::from_secs(10), browser.next()).await;
+    message
+        .expect("a message in time")
+        .expect("open")
+        .expect("readable")
+}
+
+/// Signs in on `base`; the session cookie (`name=value`).
+async fn session_cookie(base: &str) -> String {
+    let login = reqwest::Client::new()
+        .post(format!("{base}/api/login"))
+        .header("origin", base)
+        .form(&[
+            ("email", super::restart::EMAIL),
+            ("password", super::restart::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_reply_received_by_one_process_reaches_a_browser_on_the_other_which_drains_on_sigterm() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(database_url) = shared_postgres(dir.path()).await else {
+        return;
+    };
+    let (twilio, _fake) = fakes::twilio().await;
+    let (a, mut b) = two(&database_url, dir.path(), &twilio, &[]).await;
+    bulk_send(&a.base, "EV", 1).await;
+
+    // A browser on B, signed in on A (sessions live in the database).
+    let cookie = session_cookie(&a.base).await;
+    let mut request = format!("{}/api/v1/live", b.base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", b.base.parse().unwrap());
+    let (mut browser, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert!(matches!(next(&mut browser).await, Message::Text(t) if t.contains("\"snapshot\"")));
+
+    // Twilio posts a reply to A (signed over A's public URL).
+    let url = format!("{}/api/v1/twilio/sms-inbound", a.base);
+    let params: Vec<(String, String)> = [
+        ("AccountSid", fakes::ACCOUNT_SID),
+        ("MessageSid", "SM0000000000000000000000000000cafe"),
+        ("From", "+33612340000"),
+        ("To", fakes::OWNED_NUMBER),
+        ("Body", "Sonnez deux fois"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let signature = server::twilio::signature::sign(fakes::AUTH_TOKEN, &url, &params);
+    let posted = reqwest::Client::new()
+        .post(&url)
+        .header("x-twilio-signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    loop {
+        if let Message::Text(text) = next(&mut browser).await {
+            if text.contains("\"sms_received\"") {
+                assert!(text.contains("Sonnez deux fois"), "{text}");
+                break;
+            }
+        }
+    }
+
+    // SIGTERM to B: its browser is told to go elsewhere (1012), then it exits cleanly.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &b.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let close = loop {
+        match next(&mut browser).await {
+            Message::Close(frame) => break frame,
+            _ => continue,
+        }
+    };
+    assert_eq!(close.map(|f| u16::from(f.code)), Some(1012));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = b.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "B did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    stop(a);
+}
