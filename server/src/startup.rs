@@ -187,11 +187,12 @@ impl Application {
             drain: drain.clone(),
         };
         let ports = Ports {
-            auth: Arc::new(AuthService::new(db.clone(), hasher.clone())),
+            auth: Arc::new(AuthService::new(db.clone(), hasher.clone(), hub.clone())),
             orders: Arc::new(orders.clone()),
             users: Arc::new(UsersService {
                 db: db.clone(),
                 hasher,
+                hub: hub.clone(),
             }),
             settings: Arc::new(settings),
             calls: Arc::new(calls),

@@ -23,15 +23,22 @@ pub struct AuthService {
     /// Set once an account is seen: accounts are never deleted, so setup stays closed for good
     /// and a flood of setup requests is refused without touching the database.
     pub setup_closed: Arc<AtomicBool>,
+    /// Told when a session ends, so its live sockets close (on every instance).
+    pub hub: crate::realtime::Hub,
 }
 
 impl AuthService {
     /// The service over `db` and the server's `hasher`.
-    pub fn new(db: DatabaseConnection, hasher: password::Hasher) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        hasher: password::Hasher,
+        hub: crate::realtime::Hub,
+    ) -> Self {
         AuthService {
             db,
             hasher,
             setup_closed: Arc::default(),
+            hub,
         }
     }
 }
@@ -191,7 +198,13 @@ impl AuthPort for AuthService {
     }
 
     async fn logout(&self, session: &Session) -> Result<(), ApiError> {
-        session::sign_out(session).await.map_err(session_error)
+        let id = session.id();
+        session::sign_out(session).await.map_err(session_error)?;
+        if let Some(id) = id {
+            self.hub
+                .end_sessions(crate::realtime::SessionEnd::Session { id: id.to_string() });
+        }
+        Ok(())
     }
 
     async fn has_users(&self) -> Result<bool, ApiError> {

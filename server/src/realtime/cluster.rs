@@ -40,6 +40,8 @@ pub enum ClusterMessage {
     EndBridge { call_id: i32 },
     /// A setting was saved: read the settings again.
     SettingsChanged,
+    /// Sessions ended: their live sockets close.
+    SessionsEnded { end: super::SessionEnd },
 }
 
 /// The `NOTIFY` payload: the sender (an instance ignores its own), and the message itself or the
@@ -113,6 +115,7 @@ impl Handlers {
                 }
             }
             ClusterMessage::SettingsChanged => self.reload_settings().await,
+            ClusterMessage::SessionsEnded { end } => self.hub.deliver_session_end(end),
         }
     }
 

@@ -2,14 +2,52 @@
 //! tool calls, order changes) plus a snapshot of the calls that are not over, and the browser
 //! WebSocket (`ws`) that forwards them. A browser that lags behind gets a fresh snapshot instead
 //! of being dropped (it may miss partial transcript lines; the whole lines are stored).
+//!
+//! Each event is encoded to JSON once, when published, and every socket sends the same bytes.
+//! Sessions that end (sign-out, password reset, deactivation) are announced on a second channel,
+//! so the sockets opened with them close at once, on every instance.
 
 pub mod cluster;
 pub mod ws;
 
 use crate::db::repo;
 use app::api::{CallView, Speaker, StatusEvent};
+use axum::extract::ws::Utf8Bytes;
 use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+
+/// An event with its JSON, encoded once for every socket.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub event: StatusEvent,
+    pub json: Utf8Bytes,
+}
+
+impl Encoded {
+    fn new(event: StatusEvent) -> Option<Self> {
+        match serde_json::to_string(&event) {
+            Ok(json) => Some(Encoded {
+                event,
+                json: json.into(),
+            }),
+            Err(error) => {
+                tracing::error!(%error, "cannot encode a status event");
+                None
+            }
+        }
+    }
+}
+
+/// Sessions that ended: the live sockets opened with them close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum SessionEnd {
+    /// One session (signed out).
+    Session { id: String },
+    /// Every session of an account (password reset, deactivated).
+    User { user_id: i64 },
+}
 
 /// Capacity of the broadcast channel; a receiver further behind gets `Lagged` and a snapshot.
 const CAPACITY: usize = 1024;
@@ -17,7 +55,8 @@ const CAPACITY: usize = 1024;
 /// Publishes call changes to every connected browser.
 #[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<StatusEvent>,
+    sender: broadcast::Sender<Encoded>,
+    session_ends: broadcast::Sender<SessionEnd>,
     db: DatabaseConnection,
     /// The other instances on the same PostgreSQL database (a no-op on SQLite).
     cluster: cluster::Relay,
@@ -32,8 +71,10 @@ impl Hub {
     /// A hub that also sends what it publishes to the other instances through `cluster`.
     pub fn with_cluster(db: DatabaseConnection, cluster: cluster::Relay) -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
+        let (session_ends, _) = broadcast::channel(CAPACITY);
         Hub {
             sender,
+            session_ends,
             db,
             cluster,
         }
@@ -112,12 +153,34 @@ impl Hub {
 
     /// To this instance's browsers only (an event from another instance, or a snapshot).
     pub fn deliver_local(&self, event: StatusEvent) {
-        // An error only means that no browser is listening.
-        let _ = self.sender.send(event);
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        if let Some(encoded) = Encoded::new(event) {
+            // An error only means that the last browser just left.
+            let _ = self.sender.send(encoded);
+        }
+    }
+
+    /// Closes the live sockets of sessions that ended, here and on the other instances.
+    pub fn end_sessions(&self, end: SessionEnd) {
+        self.deliver_session_end(end.clone());
+        self.cluster
+            .publish(cluster::ClusterMessage::SessionsEnded { end });
+    }
+
+    /// Closes the matching live sockets of this instance.
+    pub fn deliver_session_end(&self, end: SessionEnd) {
+        let _ = self.session_ends.send(end);
+    }
+
+    /// The sessions that end from now on.
+    pub fn session_ends(&self) -> broadcast::Receiver<SessionEnd> {
+        self.session_ends.subscribe()
     }
 
     /// A new subscription.
-    pub fn subscribe(&self) -> broadcast::Receiver<StatusEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Encoded> {
         self.sender.subscribe()
     }
 

@@ -1,19 +1,19 @@
 //! `GET /api/v1/live`: the browser's WebSocket. Signed-in users only (the session cookie), same
 //! origin only. Sends a snapshot, then every event; after a lag, a fresh snapshot.
 //!
-//! A socket outlives the request that opened it, so the session is checked again while it is
-//! open: every [`RECHECK_EVERY`] and before forwarding an event (at most once per
-//! [`EVENT_RECHECK_MIN`], since transcript pieces can arrive many times a second). When the
-//! session has ended (signed out, expired, account deactivated or password reset) the socket is
-//! closed with code 1008 and the reason [`SESSION_ENDED`], so no more call events reach it.
+//! A socket outlives the request that opened it, so it closes when its session ends: at once when
+//! the session is ended on purpose (signed out, password reset, account deactivated, on any
+//! instance: [`Hub::end_sessions`]), and within [`RECHECK_EVERY`] otherwise (expired), by
+//! checking the session again. It closes with code 1008 and the reason [`SESSION_ENDED`], so no
+//! more call events reach it. Forwarding an event costs no database query: the fan-out to a
+//! thousand sockets sends the same encoded bytes a thousand times.
 
-use super::Hub;
+use super::{Hub, SessionEnd};
 use crate::auth::session::SessionChecker;
 use crate::drain::Drain;
 use crate::http::AppState;
-use app::api::StatusEvent;
 use app::ports::CurrentUser;
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,8 +26,6 @@ use tower_sessions::Session;
 
 /// How often an idle socket re-checks its session.
 pub const RECHECK_EVERY: Duration = Duration::from_secs(3);
-/// The least time between two checks triggered by events.
-pub const EVENT_RECHECK_MIN: Duration = Duration::from_secs(1);
 /// The close reason sent when the session has ended.
 pub const SESSION_ENDED: &str = "session ended";
 /// The close reason sent (with code 1012) when this instance drains.
@@ -41,7 +39,7 @@ pub async fn live(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let (Some(_), Some(id)) = (user, session.id()) else {
+    let (Some(user), Some(id)) = (user, session.id()) else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
     if !state.origin.allows_upgrade(&headers) {
@@ -56,25 +54,27 @@ pub async fn live(
     }
     let guard = SessionGuard {
         checker: state.sessions,
+        session: id.to_string(),
         id,
-        checked: Instant::now(),
+        user_id: user.id,
     };
     let (hub, drain) = (state.hub, state.drain);
     upgrade.on_upgrade(move |socket| forward(socket, hub, guard, drain))
 }
 
-/// The session a socket was opened with, and when it was last checked.
+/// The session a socket was opened with.
 struct SessionGuard {
     checker: SessionChecker,
     id: Id,
-    checked: Instant,
+    /// `id` as [`SessionEnd::Session`] names it.
+    session: String,
+    user_id: i64,
 }
 
 impl SessionGuard {
     /// Whether the session has ended. A failed check (database unreachable) is logged and
     /// counts as not ended: a passing outage must not close every browser's socket.
-    async fn ended(&mut self) -> bool {
-        self.checked = Instant::now();
+    async fn ended(&self) -> bool {
         match self.checker.still_signed_in(&self.id).await {
             Ok(signed_in) => !signed_in,
             Err(error) => {
@@ -84,25 +84,28 @@ impl SessionGuard {
         }
     }
 
-    /// Like [`ended`](Self::ended), unless checked less than [`EVENT_RECHECK_MIN`] ago.
-    async fn ended_throttled(&mut self) -> bool {
-        self.checked.elapsed() >= EVENT_RECHECK_MIN && self.ended().await
-    }
-}
-
-async fn send(socket: &mut WebSocket, event: &StatusEvent) -> bool {
-    match serde_json::to_string(event) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
-        Err(error) => {
-            tracing::error!(%error, "cannot encode a status event");
-            true
+    /// Whether `end` ends this socket's session.
+    fn is_ended_by(&self, end: &SessionEnd) -> bool {
+        match end {
+            SessionEnd::Session { id } => *id == self.session,
+            SessionEnd::User { user_id } => *user_id == self.user_id,
         }
     }
 }
 
+async fn send(socket: &mut WebSocket, json: Utf8Bytes) -> bool {
+    socket.send(Message::Text(json)).await.is_ok()
+}
+
 async fn snapshot(socket: &mut WebSocket, hub: &Hub) -> bool {
     match hub.snapshot().await {
-        Ok(event) => send(socket, &event).await,
+        Ok(event) => match serde_json::to_string(&event) {
+            Ok(json) => send(socket, json.into()).await,
+            Err(error) => {
+                tracing::error!(%error, "cannot encode the live snapshot");
+                false
+            }
+        },
         Err(error) => {
             tracing::error!(%error, "cannot load the live snapshot");
             false
@@ -123,9 +126,10 @@ async fn close(mut socket: WebSocket, code: u16, reason: &str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-async fn forward(mut socket: WebSocket, hub: Hub, mut guard: SessionGuard, drain: Drain) {
+async fn forward(mut socket: WebSocket, hub: Hub, guard: SessionGuard, drain: Drain) {
     let _open = crate::metrics::LiveSocketGauge::open();
     let mut events = hub.subscribe();
+    let mut session_ends = hub.session_ends();
     if !snapshot(&mut socket, &hub).await {
         return;
     }
@@ -138,12 +142,15 @@ async fn forward(mut socket: WebSocket, hub: Hub, mut guard: SessionGuard, drain
             // The browser reconnects, through the load balancer, to an instance that stays.
             () = &mut draining => return close(socket, close_code::RESTART, SHUTTING_DOWN).await,
             _ = recheck.tick() => if guard.ended().await { return close_ended(socket).await },
+            end = session_ends.recv() => match end {
+                Ok(end) => if guard.is_ended_by(&end) { return close_ended(socket).await },
+                // Some announcements were missed: ask the database.
+                Err(RecvError::Lagged(_)) => if guard.ended().await { return close_ended(socket).await },
+                Err(RecvError::Closed) => return,
+            },
             event = events.recv() => {
-                if guard.ended_throttled().await {
-                    return close_ended(socket).await;
-                }
                 match event {
-                    Ok(event) => if !send(&mut socket, &event).await { return },
+                    Ok(encoded) => if !send(&mut socket, encoded.json).await { return },
                     Err(RecvError::Lagged(skipped)) => {
                         tracing::debug!(skipped, "live client lagged; sending a snapshot");
                         if !snapshot(&mut socket, &hub).await { return }

@@ -15,6 +15,8 @@ pub struct UsersService {
     pub db: DatabaseConnection,
     /// The server's one argon2 gate, shared with the auth service.
     pub hasher: password::Hasher,
+    /// Told when an account's sessions end, so its live sockets close (on every instance).
+    pub hub: crate::realtime::Hub,
 }
 
 /// The prefix of every API token, so leaked tokens are easy to recognise (and to scan for).
@@ -85,6 +87,8 @@ impl UsersPort for UsersService {
         repo::users::set_password(&self.db, user, hash)
             .await
             .map_err(db_error)?;
+        self.hub
+            .end_sessions(crate::realtime::SessionEnd::User { user_id: id });
         tracing::info!(user_id = id, "password reset; the user's sessions ended");
         Ok(())
     }
@@ -111,6 +115,8 @@ impl UsersPort for UsersService {
                 .map_err(db_error)?
         };
         txn.commit().await.map_err(db_error)?;
+        self.hub
+            .end_sessions(crate::realtime::SessionEnd::User { user_id: id });
         tracing::info!(
             user_id = id,
             active,

@@ -13,7 +13,7 @@ use crate::providers::fake as provider_fake;
 use app::api::{SettingKey, Speaker};
 use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Whether the test runs on PostgreSQL (the only backend with several instances).
 fn on_postgres(c: &CallApp) -> bool {
@@ -34,10 +34,10 @@ async fn two_instances() -> Option<(CallApp, TestApp)> {
     Some((c, b))
 }
 
-/// A browser on `other`, signed in with `c`'s admin session (sessions live in the shared
-/// database), past its first snapshot.
-async fn browser_on(other: &TestApp, c: &CallApp) -> LiveSocket {
-    let mut socket = other.live_socket(&c.cookie).await;
+/// A browser on `other` with the session `cookie` (sessions live in the shared database), past
+/// its first snapshot.
+async fn browser_on(other: &TestApp, cookie: &str) -> LiveSocket {
+    let mut socket = other.live_socket(cookie).await;
     assert_eq!(next_event(&mut socket).await["type"], "snapshot");
     socket
 }
@@ -57,7 +57,7 @@ async fn a_call_placed_and_a_callback_on_one_instance_reach_a_browser_on_the_oth
     let Some((c, b)) = two_instances().await else {
         return;
     };
-    let mut browser = browser_on(&b, &c).await;
+    let mut browser = browser_on(&b, &c.cookie).await;
 
     let call = placed_with(&c, "CL-1", "openai").await;
     let placed = event_of(&mut browser, "call_changed").await;
@@ -86,7 +86,7 @@ async fn an_event_larger_than_a_notify_payload_arrives_whole() {
     let Some((c, b)) = two_instances().await else {
         return;
     };
-    let mut browser = browser_on(&b, &c).await;
+    let mut browser = browser_on(&b, &c.cookie).await;
     // 20,000 bytes of transcript: well over PostgreSQL's 8,000-byte NOTIFY limit.
     let text = "é".repeat(10_000);
     c.app
@@ -162,7 +162,7 @@ async fn a_dropped_listening_connection_comes_back_with_a_fresh_snapshot() {
     let Some((c, b)) = two_instances().await else {
         return;
     };
-    let mut browser = browser_on(&b, &c).await;
+    let mut browser = browser_on(&b, &c.cookie).await;
     // Cut every LISTEN connection of this database (both instances'), as a network fault would.
     let cut = c
         .app
@@ -236,5 +236,37 @@ async fn the_simultaneous_call_limit_holds_across_both_instances() {
         statuses.iter().filter(|s| **s == 409).count(),
         4,
         "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_on_one_instance_closes_that_session_s_socket_on_the_other_at_once() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let Some((c, b)) = two_instances().await else {
+        return;
+    };
+    let (client, cookie) = c
+        .app
+        .sign_in(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+        .await;
+    let mut browser = browser_on(&b, &cookie).await;
+    let signed_out = Instant::now();
+    // Sign out through the session's own client on A.
+    let response = client.post(c.app.url("/api/logout")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let frame = loop {
+        match tokio::time::timeout(Duration::from_secs(10), browser.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close, got {other:?}"),
+        }
+    };
+    assert_eq!(frame.map(|f| u16::from(f.code)), Some(1008));
+    // Announced, not found by the periodic check (every 3 s).
+    assert!(
+        signed_out.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        signed_out.elapsed()
     );
 }
