@@ -243,5 +243,14 @@ async fn main() -> anyhow::Result<()> {
     summary("delivery, browsers on A (raised there)", same);
     summary("delivery, browsers on B (by NOTIFY)", other);
     summary("callback sent -> all browsers have it", all);
+    let _ = std::fs::remove_dir_all(&dir);
+    let admin = sea_orm::Database::connect(&pg_url).await?;
+    let name = format!("ol_bench_live_{}", std::process::id());
+    // The instances still hold connections: FORCE ends them.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await?;
     Ok(())
 }
