@@ -290,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_the_token_and_api_keys() {
+    fn secrets_are_the_tokens_and_api_keys() {
         let secrets: Vec<SettingKey> = SettingKey::ALL
             .iter()
             .copied()
@@ -301,7 +301,8 @@ mod tests {
             [
                 SettingKey::TwilioAuthToken,
                 SettingKey::OpenAiApiKey,
-                SettingKey::GeminiApiKey
+                SettingKey::GeminiApiKey,
+                SettingKey::MetricsToken,
             ]
         );
     }
