@@ -95,18 +95,22 @@ test('a bulk send texts each order, skipping an opted-out number with its reason
   await expect(page.locator('.texts-timeline .text-reply')).toContainText('STOP');
 });
 
-test('a reply appears live on the order of its number', async ({ page }) => {
+test('a reply appears live on the order of its number, and the header counts replies not yet read', async ({ page }) => {
   await signIn(page, STAFF.email, STAFF.password);
   const orderId = await createOrder(page.request, 'REPLY-1', '06 12 34 50 21', 'George Sand');
   await goto(page, `/orders/${orderId}`);
   await expect(page.getByText('No calls or texts yet.')).toBeVisible();
   const phone = await softphone(page, '+33612345021');
   await reply(phone, 'Je suis absent, laissez-le au voisin');
-  await phone.close();
+  // On the open order it appears live (and is read there).
   await expect(page.locator('.texts-timeline .text-reply')).toContainText('laissez-le au voisin');
-  // The header counts it until its order is opened again.
+  // Elsewhere, the header counts the next one until its order is opened.
+  await goto(page, '/orders');
+  await reply(phone, 'Code de la porte 1234');
   await expect(page.locator('.unread-replies')).toHaveText('1 unread reply');
-  await page.reload();
-  await expect(page.locator('.texts-timeline .text-reply')).toContainText('laissez-le au voisin');
+  await phone.close();
+  await goto(page, `/orders/${orderId}`);
+  await expect(page.locator('.texts-timeline .text-reply').last()).toContainText(/Code de la porte 1234|laissez-le au voisin/);
+  await expect(page.locator('.texts-timeline')).toContainText('Code de la porte 1234');
   await expect(page.locator('.unread-replies')).toHaveCount(0);
 });
