@@ -91,9 +91,9 @@ pub fn call_status(status: &str) {
     metrics::counter!(CALLS, "status" => status.to_owned()).increment(1);
 }
 
-/// A media frame went through the bridge in `seconds`.
-pub fn frame_delay(seconds: f64) {
-    metrics::histogram!(FRAME_DELAY).record(seconds);
+/// The frame delay histogram: a call's bridge records each media frame's time through it.
+pub fn frame_delay() -> metrics::Histogram {
+    metrics::histogram!(FRAME_DELAY)
 }
 
 /// A provider session failed or could not open.

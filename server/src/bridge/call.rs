@@ -150,6 +150,8 @@ struct Bridge<'a, O, E> {
     last_loud: Option<Instant>,
     caller_spoke: bool,
     latencies_ms: Vec<u32>,
+    /// `orderline_bridge_frame_delay_seconds`, looked up once per call (not per frame).
+    frame_delay: metrics::Histogram,
     agent_audio_ms: u64,
 }
 
@@ -187,6 +189,7 @@ where
         last_loud: None,
         caller_spoke: false,
         latencies_ms: Vec::new(),
+        frame_delay: crate::metrics::frame_delay(),
         agent_audio_ms: 0,
     };
     let end = bridge.run(twilio_in, hangup).await;
@@ -260,7 +263,7 @@ where
                     return Err(CallEnd::ProviderFailed(failure.to_string()));
                 }
             }
-            crate::metrics::frame_delay(arrived.elapsed().as_secs_f64());
+            self.frame_delay.record(arrived.elapsed().as_secs_f64());
             return Ok(());
         }
         // Not audio (the transcoder has already checked it parses).
