@@ -19,6 +19,7 @@ mod journal;
 mod lockout;
 mod operations;
 mod orders;
+mod processes;
 mod providers;
 mod sandbox;
 mod sandbox_call;

@@ -7,6 +7,7 @@ mod cluster;
 mod limits;
 mod matching;
 mod media;
+mod processes;
 mod reconcile;
 mod writer;
 

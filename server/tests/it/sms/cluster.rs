@@ -3,39 +3,11 @@
 //! middle, and the send rate per sender holds across both. The fake Twilio counts what it
 //! receives. SQLite is one process by design: there these tests have nothing to check.
 
-use super::restart::{all_sent, bulk_send, free_port, start, Server};
+use super::restart::{all_sent, bulk_send};
 use crate::fakes;
+use crate::processes::{shared_postgres, stop, two, EMAIL, PASSWORD};
 use std::collections::HashSet;
 use std::time::Duration;
-
-/// The database both processes share, or None on SQLite.
-async fn shared_postgres(dir: &std::path::Path) -> Option<String> {
-    let url = crate::helpers::test_database_url(dir).await;
-    if url.starts_with("postgres") {
-        Some(url)
-    } else {
-        eprintln!("SQLite runs one instance: the cluster tests run with ORDERLINE_TEST_PG_URL");
-        None
-    }
-}
-
-/// Two processes on `database_url` (the second started once the first has migrated and
-/// written the shared key into `dir`).
-async fn two(
-    database_url: &str,
-    dir: &std::path::Path,
-    twilio: &str,
-    env: &[(&str, &str)],
-) -> (Server, Server) {
-    let a = start(database_url, dir, twilio, free_port(), env).await;
-    let b = start(database_url, dir, twilio, free_port(), env).await;
-    (a, b)
-}
-
-fn stop(mut server: Server) {
-    server.child.kill().ok();
-    server.child.wait().ok();
-}
 
 #[tokio::test]
 async fn five_hundred_texts_worked_by_two_processes_go_out_once_each_even_when_one_is_killed() {
@@ -124,10 +96,7 @@ async fn session_cookie(base: &str) -> String {
     let login = reqwest::Client::new()
         .post(format!("{base}/api/login"))
         .header("origin", base)
-        .form(&[
-            ("email", super::restart::EMAIL),
-            ("password", super::restart::PASSWORD),
-        ])
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();

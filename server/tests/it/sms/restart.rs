@@ -5,87 +5,12 @@
 //! recording it: the restart must find that one by looking it up, not post it again.
 
 use crate::fakes;
+use crate::processes::{free_port, signed_in, start};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const ORDERS: usize = 30;
-pub(super) const EMAIL: &str = "admin@example.com";
-pub(super) const PASSWORD: &str = "admin-password";
-
-pub(super) struct Server {
-    pub(super) child: Child,
-    pub(super) base: String,
-}
-
-pub(super) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Starts the binary on `database_url` and waits until it answers; `extra` variables override.
-pub(super) async fn start(
-    database_url: &str,
-    data_dir: &std::path::Path,
-    twilio: &str,
-    port: u16,
-    extra: &[(&str, &str)],
-) -> Server {
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orderline"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("ORDERLINE_DATA_DIR", data_dir)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_BASE_URL", &base)
-        .env("ADMIN_EMAIL", EMAIL)
-        .env("ADMIN_PASSWORD", PASSWORD)
-        .env("ENABLE_TWILIO", "true")
-        .env("TWILIO_ACCOUNT_SID", fakes::ACCOUNT_SID)
-        .env("TWILIO_AUTH_TOKEN", fakes::AUTH_TOKEN)
-        .env("TWILIO_PHONE_NUMBER", fakes::OWNED_NUMBER)
-        .env("TWILIO_API_BASE_URL", twilio)
-        .env("SMS_RATE_PER_SECOND", "0")
-        .env("SMS_LEASE_SECONDS", "1")
-        .env("RUST_LOG", "warn")
-        .envs(extra.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start orderline");
-    let health = format!("{base}/api/v1/health");
-    for _ in 0..300 {
-        if reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
-            return Server { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    child.kill().ok();
-    child.wait().ok();
-    panic!("orderline did not start on {base}");
-}
-
-pub(super) async fn signed_in(base: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", base.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let login = client
-        .post(format!("{base}/api/login"))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    client
-}
 
 /// Creates `count` orders through `base` and queues one text to each (a bulk send).
 pub(super) async fn bulk_send(base: &str, prefix: &str, count: usize) {
