@@ -2,14 +2,27 @@
 //! in the browser. Wire types are in [`api`]; server functions reach the backend only through the
 //! port traits in `ports` (server-only), which the `server` crate implements.
 
+// The orders page's view type is deep (its table, filters and bulk dialog in one tree).
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod live;
+pub mod locale;
 mod pages;
 pub mod server_fns;
 pub mod sms;
 
 #[cfg(feature = "ssr")]
 pub mod ports;
+
+/// The translations of `app/locales`, checked at compile time: `t!(i18n, common.nav.orders)` names a
+/// key that exists in every language. (The build-script generator leptos_i18n now prefers needs
+/// ICU data tooling at build time; the macro reads the same files.)
+#[allow(deprecated)]
+mod translations {
+    leptos_i18n::load_locales!();
+}
+pub use translations::i18n;
 
 use crate::api::SessionUser;
 use crate::pages::{
@@ -18,6 +31,7 @@ use crate::pages::{
     login::LoginPage,
     order::{OrderEditPage, OrderNewPage, OrderPage},
     orders::OrdersPage,
+    profile::ProfilePage,
     settings::SettingsPage,
     setup::SetupPage,
     softphone::SoftphonePage,
@@ -26,7 +40,7 @@ use crate::pages::{
 };
 use crate::server_fns::auth::{get_me, CompleteSetup, Login, Logout};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Html, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path, SsrMode,
@@ -38,7 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` is the page's language, set by the translation context (`I18nContextProvider`).
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -93,12 +108,14 @@ pub fn use_display() -> api::DisplayPrefs {
         .flatten()
         .map(|user| user.display)
         .unwrap_or_default()
+        .in_lang(locale::use_lang())
 }
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let i18n = locale::provide();
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     let setup = ServerAction::<CompleteSetup>::new();
@@ -136,6 +153,8 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
+        // The page's language, which the browser hydrates in (see `locale`).
+        <Html attr:lang=move || locale::lang_of(i18n.get_locale()).code() attr:dir="ltr"/>
         // Each page sets its own title ("Order D-1012"); the site name follows it.
         <Title formatter=|text: String| {
             if text.is_empty() { "Orderline".to_owned() } else { format!("{text} · Orderline") }
@@ -157,6 +176,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("admin/api-tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
                         <Route path=path!("admin/settings") view=|| view! { <AdminOnly><SettingsPage/></AdminOnly> }/>
                         <Route path=path!("sandbox/phone") view=SoftphonePage/>
+                        <Route path=path!("profile") view=ProfilePage/>
                         // Short addresses people type lead to their first page.
                         <Route path=path!("settings") view=|| view! { <Redirect path="/admin/settings"/> }/>
                         <Route path=path!("admin") view=|| view! { <Redirect path="/admin/users"/> }/>

@@ -28,6 +28,10 @@ pub struct LiveCalls {
     pub reply_changes: RwSignal<HashMap<i64, u64>>,
     /// Replies received since the page loaded (the header adds them to its unread count).
     pub replies_received: RwSignal<u64>,
+    /// Snapshots received after the first: each means the socket (or the server's link to the
+    /// other instances) was lost for a while, so everything loaded may be stale.
+    pub resyncs: RwSignal<u64>,
+    snapshots: StoredValue<u64>,
     started: StoredValue<bool>,
     /// Reconnection attempts since the last successful open (read by the browser code only).
     #[cfg_attr(
@@ -49,6 +53,8 @@ impl LiveCalls {
             sms: RwSignal::new(HashMap::new()),
             reply_changes: RwSignal::new(HashMap::new()),
             replies_received: RwSignal::new(0),
+            resyncs: RwSignal::new(0),
+            snapshots: StoredValue::new(0),
             started: StoredValue::new(false),
             attempts: StoredValue::new(0),
         }
@@ -82,7 +88,14 @@ impl LiveCalls {
     /// Applies one event from the server.
     pub fn apply(&self, event: StatusEvent) {
         match event {
-            StatusEvent::Snapshot { calls } => calls.into_iter().for_each(|call| self.merge(call)),
+            StatusEvent::Snapshot { calls } => {
+                calls.into_iter().for_each(|call| self.merge(call));
+                let seen = self.snapshots.get_value();
+                self.snapshots.set_value(seen + 1);
+                if seen > 0 {
+                    self.resyncs.update(|n| *n += 1);
+                }
+            }
             StatusEvent::CallChanged { call } => self.merge(call),
             StatusEvent::Transcript {
                 call_id,
@@ -149,15 +162,20 @@ pub struct LiveLine {
     pub done: bool,
 }
 
-/// Calls `reload` each time `counters` moves for `order_id`, in the browser only (effects do not
-/// run while the server renders) and not at first (the page has just loaded fresh data).
+/// Calls `reload` each time `counters` moves for `order_id`, and after each resync (a fresh
+/// snapshot after a lost connection: events may have been missed), in the browser only (effects
+/// do not run while the server renders) and not at first (the page has just loaded fresh data).
 pub fn reload_on_change(
+    live: LiveCalls,
     counters: RwSignal<HashMap<i64, u64>>,
     order_id: i64,
     reload: impl Fn() + 'static,
 ) {
-    let version = Memo::new(move |_| counters.with(|c| c.get(&order_id).copied().unwrap_or(0)));
-    Effect::new(move |previous: Option<u64>| {
+    let version = Memo::new(move |_| {
+        let changes = counters.with(|c| c.get(&order_id).copied().unwrap_or(0));
+        (changes, live.resyncs.get())
+    });
+    Effect::new(move |previous: Option<(u64, u64)>| {
         let current = version.get();
         if previous.is_some_and(|previous| previous != current) {
             reload();

@@ -37,6 +37,7 @@ pub trait AuthPort: Send + Sync {
         email: &str,
         password: &str,
         ip: IpAddr,
+        agent: Option<&str>,
     ) -> Result<SessionUser, ApiError>;
     /// Ends the session.
     async fn logout(&self, session: &Session) -> Result<(), ApiError>;
@@ -53,6 +54,38 @@ pub trait AuthPort: Send + Sync {
         email: &str,
         password: &str,
     ) -> Result<SessionUser, ApiError>;
+}
+
+/// A user's own account (their profile page). Each call acts on the signed-in user only.
+#[async_trait::async_trait]
+pub trait AccountPort: Send + Sync {
+    /// Name, email, language and the signed-in sessions (`session` is the current one).
+    async fn profile(
+        &self,
+        user: &SessionUser,
+        session: &Session,
+    ) -> Result<crate::api::Profile, ApiError>;
+    /// Saves the name and the language (`None`: the browser's).
+    async fn save_profile(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        language: Option<crate::api::Lang>,
+    ) -> Result<(), ApiError>;
+    /// Checks the current password, sets the new one and ends every other session.
+    async fn change_password(
+        &self,
+        user: &SessionUser,
+        session: &Session,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ApiError>;
+    /// Ends every session of the user, this one included.
+    async fn sign_out_everywhere(
+        &self,
+        user: &SessionUser,
+        session: &Session,
+    ) -> Result<(), ApiError>;
 }
 
 /// Search parameters of the orders table.
@@ -78,6 +111,9 @@ pub trait OrdersPort: Send + Sync {
     async fn preview_import(&self, csv: &str) -> Result<ImportReport, ApiError>;
     /// Writes every valid row of a CSV file and reports the rows it refused.
     async fn import(&self, csv: &str) -> Result<ImportReport, ApiError>;
+    /// Deletes an order created by mistake; refused (409) once it has calls or texts, which
+    /// stay on record with their order (cancel it instead).
+    async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), ApiError>;
 }
 
 /// Accounts and API tokens (admin only; the server functions check the role).
@@ -193,6 +229,7 @@ pub trait SmsPort: Send + Sync {
 #[derive(Clone)]
 pub struct Ports {
     pub auth: Arc<dyn AuthPort>,
+    pub account: Arc<dyn AccountPort>,
     pub orders: Arc<dyn OrdersPort>,
     pub users: Arc<dyn UsersPort>,
     pub settings: Arc<dyn SettingsPort>,
@@ -234,6 +271,13 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
         set_status(error);
     }
     result
+}
+
+/// The browser's `User-Agent` (what the profile's list of sessions shows), if sent.
+pub async fn user_agent() -> Option<String> {
+    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    let agent = headers.get(http::header::USER_AGENT)?.to_str().ok()?;
+    Some(agent.to_owned())
 }
 
 /// The signed-in user, if any.

@@ -17,6 +17,7 @@ mod m20261130_000010_sandbox;
 mod m20261130_000011_sandbox_marks;
 mod m20261201_000012_cluster_events;
 mod m20261201_000013_sms_pace;
+mod m20261202_000014_people;
 pub mod search_text;
 
 /// Every migration in order; `Migrator::up(db, None)` applies the missing ones.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_sandbox_marks::Migration),
             Box::new(m20261201_000012_cluster_events::Migration),
             Box::new(m20261201_000013_sms_pace::Migration),
+            Box::new(m20261202_000014_people::Migration),
         ]
     }
 }

@@ -188,6 +188,12 @@ impl Application {
         };
         let ports = Ports {
             auth: Arc::new(AuthService::new(db.clone(), hasher.clone(), hub.clone())),
+            account: Arc::new(crate::users::account::AccountService {
+                db: db.clone(),
+                hasher: hasher.clone(),
+                hub: hub.clone(),
+                session_inactivity: config.session_inactivity,
+            }),
             orders: Arc::new(orders.clone()),
             users: Arc::new(UsersService {
                 db: db.clone(),

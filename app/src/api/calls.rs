@@ -66,6 +66,22 @@ impl CallStatus {
         }
     }
 
+    /// Words for people, in `locale`.
+    pub fn label_in(self, locale: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            CallStatus::Queued => td_string!(locale, calls.status.queued),
+            CallStatus::Initiated => td_string!(locale, calls.status.initiated),
+            CallStatus::Ringing => td_string!(locale, calls.status.ringing),
+            CallStatus::InProgress => td_string!(locale, calls.status.in_progress),
+            CallStatus::Completed => td_string!(locale, calls.status.completed),
+            CallStatus::Busy => td_string!(locale, calls.status.busy),
+            CallStatus::NoAnswer => td_string!(locale, calls.status.no_answer),
+            CallStatus::Failed => td_string!(locale, calls.status.failed),
+            CallStatus::Canceled => td_string!(locale, calls.status.canceled),
+        }
+    }
+
     /// Whether the call is over (no status can follow).
     pub fn is_final(self) -> bool {
         self.rank() == 4
@@ -113,6 +129,15 @@ impl Recipient {
             Recipient::Driver => "driver",
         }
     }
+
+    /// Words for people, in `locale` (`customer`, `client`).
+    pub fn label_in(self, locale: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            Recipient::Customer => td_string!(locale, calls.recipient.customer),
+            Recipient::Driver => td_string!(locale, calls.recipient.driver),
+        }
+    }
 }
 
 impl FromStr for Recipient {
@@ -152,6 +177,16 @@ impl Provider {
             Provider::Openai => "OpenAI",
             Provider::Gemini => "Gemini",
             Provider::Demo => "Demo agent",
+        }
+    }
+
+    /// Words for people, in `locale`.
+    pub fn label_in(self, locale: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            Provider::Openai => td_string!(locale, calls.provider.openai),
+            Provider::Gemini => td_string!(locale, calls.provider.gemini),
+            Provider::Demo => td_string!(locale, calls.provider.demo),
         }
     }
 }

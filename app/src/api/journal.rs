@@ -28,6 +28,15 @@ impl Speaker {
             Speaker::Agent => "Agent",
         }
     }
+
+    /// The label the page shows before a line, in `locale`.
+    pub fn label_in(self, locale: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            Speaker::Caller => td_string!(locale, calls.speaker.caller),
+            Speaker::Agent => td_string!(locale, calls.speaker.agent),
+        }
+    }
 }
 
 /// One entry of a call's journal.

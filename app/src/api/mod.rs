@@ -2,6 +2,7 @@
 //! function or the JSON API. They derive serde only (never database traits); the server converts its
 //! entities into them next to its repositories.
 
+mod account;
 mod calls;
 mod display;
 mod journal;
@@ -11,8 +12,9 @@ mod sandbox;
 mod settings;
 mod sms;
 
+pub use account::*;
 pub use calls::*;
-pub use display::DisplayPrefs;
+pub use display::{DisplayPrefs, Lang};
 pub use journal::*;
 pub use orders::*;
 pub use phone::display_phone;
@@ -99,6 +101,9 @@ pub struct SessionUser {
     /// no second resource for every page to wait for).
     #[serde(default)]
     pub display: DisplayPrefs,
+    /// The interface language this user chose in their profile (`None`: the browser's).
+    #[serde(default)]
+    pub language: Option<Lang>,
 }
 
 impl SessionUser {

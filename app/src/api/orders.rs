@@ -53,6 +53,20 @@ impl OrderStatus {
             OrderStatus::Cancelled => "Cancelled",
         }
     }
+
+    /// The words shown to people, in `locale` ([`OrderStatus::label`] is the English one the
+    /// server writes).
+    pub fn label_in(self, locale: crate::i18n::Locale) -> &'static str {
+        use crate::i18n::td_string;
+        match self {
+            OrderStatus::Pending => td_string!(locale, orders.status.pending),
+            OrderStatus::Confirmed => td_string!(locale, orders.status.confirmed),
+            OrderStatus::Preparing => td_string!(locale, orders.status.preparing),
+            OrderStatus::OutForDelivery => td_string!(locale, orders.status.out_for_delivery),
+            OrderStatus::Delivered => td_string!(locale, orders.status.delivered),
+            OrderStatus::Cancelled => td_string!(locale, orders.status.cancelled),
+        }
+    }
 }
 
 impl FromStr for OrderStatus {
@@ -194,23 +208,6 @@ pub fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
     format!("{sign}{}.{:02}", cents / 100, cents % 100)
-}
-
-/// Formats a delivery window compactly: `27 Nov 18:00–18:30`.
-pub fn format_window(start: Option<NaiveDateTime>, end: Option<NaiveDateTime>) -> String {
-    match (start, end) {
-        (Some(start), Some(end)) if start.date() == end.date() => {
-            format!("{}–{}", start.format("%d %b %H:%M"), end.format("%H:%M"))
-        }
-        (Some(start), Some(end)) => format!(
-            "{} – {}",
-            start.format("%d %b %H:%M"),
-            end.format("%d %b %H:%M")
-        ),
-        (Some(start), None) => format!("from {}", start.format("%d %b %H:%M")),
-        (None, Some(end)) => format!("until {}", end.format("%d %b %H:%M")),
-        (None, None) => String::new(),
-    }
 }
 
 impl fmt::Display for OrderStatus {

@@ -2,6 +2,7 @@
 //! effective value comes from, and connection-test results.
 
 use super::UnknownValue;
+use crate::i18n::{td_string, Locale};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -37,6 +38,18 @@ impl Section {
             Section::Agent => "Agent",
             Section::Business => "Business",
             Section::Operations => "Operations",
+        }
+    }
+
+    /// The heading shown on the page, in `locale`.
+    pub fn title_in(self, locale: Locale) -> &'static str {
+        match self {
+            Section::Twilio => td_string!(locale, settings.sections.twilio),
+            Section::OpenAi => td_string!(locale, settings.sections.openai),
+            Section::Gemini => td_string!(locale, settings.sections.gemini),
+            Section::Agent => td_string!(locale, settings.sections.agent),
+            Section::Business => td_string!(locale, settings.sections.business),
+            Section::Operations => td_string!(locale, settings.sections.operations),
         }
     }
 }
@@ -146,6 +159,54 @@ impl SettingKey {
             .iter()
             .copied()
             .filter(move |key| key.section() == section)
+    }
+
+    /// The field label on the page, in `locale` ([`SettingKey::label`] is the English one).
+    pub fn label_in(self, locale: Locale) -> &'static str {
+        use SettingKey as K;
+        match self {
+            K::TwilioEnabled => td_string!(locale, settings.keys.twilio_enabled),
+            K::TwilioAccountSid => td_string!(locale, settings.keys.twilio_account_sid),
+            K::TwilioAuthToken => td_string!(locale, settings.keys.twilio_auth_token),
+            K::TwilioPhoneNumber => td_string!(locale, settings.keys.twilio_phone_number),
+            K::TwilioMessagingServiceSid => td_string!(locale, settings.keys.twilio_messaging_sid),
+            K::PublicBaseUrl => td_string!(locale, settings.keys.public_base_url),
+            K::OpenAiApiKey => td_string!(locale, settings.keys.openai_api_key),
+            K::OpenAiModel => td_string!(locale, settings.keys.openai_model),
+            K::OpenAiVoice => td_string!(locale, settings.keys.openai_voice),
+            K::OpenAiAudioFormat => td_string!(locale, settings.keys.openai_audio_format),
+            K::GeminiApiKey => td_string!(locale, settings.keys.gemini_api_key),
+            K::GeminiModel => td_string!(locale, settings.keys.gemini_model),
+            K::GeminiVoice => td_string!(locale, settings.keys.gemini_voice),
+            K::AgentProvider => td_string!(locale, settings.keys.agent_provider),
+            K::AgentLanguage => td_string!(locale, settings.keys.agent_language),
+            K::BusinessName => td_string!(locale, settings.keys.business_name),
+            K::AgentGreeting => td_string!(locale, settings.keys.agent_greeting),
+            K::AgentInstructions => td_string!(locale, settings.keys.agent_instructions),
+            K::AgentMaxCallMinutes => td_string!(locale, settings.keys.agent_max_call_minutes),
+            K::AgentMachineBehaviour => td_string!(locale, settings.keys.agent_machine_behaviour),
+            K::AgentCaptureCalls => td_string!(locale, settings.keys.agent_capture_calls),
+            K::MaxConcurrentCalls => td_string!(locale, settings.keys.max_concurrent_calls),
+            K::CallAllowedCountries => td_string!(locale, settings.keys.call_allowed_countries),
+            K::BusinessTimeZone => td_string!(locale, settings.keys.business_time_zone),
+            K::Currency => td_string!(locale, settings.keys.currency),
+            K::ShutdownGraceSeconds => td_string!(locale, settings.keys.shutdown_grace_seconds),
+            K::MetricsToken => td_string!(locale, settings.keys.metrics_token),
+        }
+    }
+
+    /// The label of a [`SettingKind::Choice`] value in `locale` (`None`: a value no key offers).
+    pub fn choice_label_in(value: &str, locale: Locale) -> Option<&'static str> {
+        Some(match value {
+            "audio/pcmu" => td_string!(locale, settings.choices.audio_pcmu),
+            "audio/pcm" => td_string!(locale, settings.choices.audio_pcm),
+            "openai" => td_string!(locale, settings.choices.openai),
+            "gemini" => td_string!(locale, settings.choices.gemini),
+            "demo" => td_string!(locale, settings.choices.demo),
+            "hang_up" => td_string!(locale, settings.choices.hang_up),
+            "leave_message" => td_string!(locale, settings.choices.leave_message),
+            _ => return None,
+        })
     }
 }
 
@@ -275,6 +336,21 @@ mod tests {
             "AGENT_PROVIDER",
         ] {
             assert!(env.contains(&var), "{var}");
+        }
+    }
+
+    #[test]
+    fn english_labels_are_the_same_localized_or_not() {
+        for key in SettingKey::ALL {
+            assert_eq!(key.label_in(Locale::en), key.label(), "{key:?}");
+            if let SettingKind::Choice(options) = key.kind() {
+                for (value, label) in options {
+                    assert_eq!(SettingKey::choice_label_in(value, Locale::en), Some(*label));
+                }
+            }
+        }
+        for section in Section::ALL {
+            assert_eq!(section.title_in(Locale::en), section.title());
         }
     }
 

@@ -4,7 +4,9 @@
 //! cancelled. Sending only writes the outbox, so even 10,000 texts return at once.
 
 use crate::api::{BatchProgress, BulkSelection, BulkSmsReport, OrderStatus, SmsTemplateView};
-use crate::pages::layout::show_modal;
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::locale::{count_text, fill, use_locale};
+use crate::pages::layout::{error_text, show_modal};
 use crate::server_fns::sms::{bulk_sms, cancel_batch, sms_batch_progress, sms_templates};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -45,6 +47,8 @@ pub fn BulkSmsDialog(
     search: Signal<String>,
     status: Signal<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let templates = RwSignal::new(Vec::<SmsTemplateView>::new());
     let template = RwSignal::new(0i64);
@@ -69,7 +73,7 @@ pub fn BulkSmsDialog(
                     }
                     preview.set(Some(report));
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(error_text(&e, locale))),
             }
         });
     };
@@ -86,17 +90,17 @@ pub fn BulkSmsDialog(
                         templates.set(list);
                         run(false);
                     }
-                    Err(e) => error.set(Some(e.to_string())),
+                    Err(e) => error.set(Some(error_text(&e, locale))),
                 }
             });
         }
         show_modal(dialog, wanted);
     });
     view! {
-        <dialog node_ref=dialog class="sms-dialog bulk-sms" aria-label="Send texts to many orders"
+        <dialog node_ref=dialog class="sms-dialog bulk-sms" aria-label=move || t_string!(i18n, texts.bulk.dialog)
             on:close=move |_| state.open.set(false)>
-            <h3>"Send a text to the selected orders"</h3>
-            <label>"Template"
+            <h3>{t!(i18n, texts.bulk.title)}</h3>
+            <label>{t!(i18n, texts.bulk.template)}
                 <select on:change=move |ev| {
                     template.set(event_target_value(&ev).parse().unwrap_or(0));
                     run(false);
@@ -115,7 +119,7 @@ pub fn BulkSmsDialog(
                     let sent = progress.get().is_some();
                     (!sent && count > 0).then(|| view! {
                         <button type="button" class="primary" on:click=move |_| run(true)>
-                            {format!("Send {count} texts")}
+                            {fill(td_string!(locale, texts.bulk.send), &[("count", &count.to_string())])}
                         </button>
                     })
                 }}
@@ -128,10 +132,10 @@ pub fn BulkSmsDialog(
                                     progress.set(Some(now));
                                 }
                             });
-                        }>"Cancel the rest"</button>
+                        }>{t!(i18n, texts.bulk.cancel_rest)}</button>
                     }
                 })}
-                <button type="button" on:click=move |_| state.open.set(false)>"Close"</button>
+                <button type="button" on:click=move |_| state.open.set(false)>{t!(i18n, texts.bulk.close)}</button>
             </div>
         </dialog>
     }
@@ -176,19 +180,33 @@ async fn sleep_a_second() {}
 
 #[component]
 fn Preview(report: BulkSmsReport) -> impl IntoView {
+    let locale = use_locale();
+    let colon = td_string!(locale, texts.bulk.colon);
+    let will_send = count_text(
+        locale,
+        report.count,
+        td_string!(locale, texts.bulk.will_send.one),
+        td_string!(locale, texts.bulk.will_send.other),
+    );
+    let skipped = count_text(
+        locale,
+        report.skipped.len() as u64,
+        td_string!(locale, texts.bulk.skipped.one),
+        td_string!(locale, texts.bulk.skipped.other),
+    );
     view! {
         <div class="bulk-preview">
-            <p class="bulk-count">{format!("{} texts will be sent.", report.count)}</p>
+            <p class="bulk-count">{will_send}</p>
             <ul class="samples">
                 {report.samples.into_iter().map(|(number, body)| view! {
-                    <li><strong>{number}</strong>": "{body}</li>
+                    <li><strong>{number}</strong>{colon}{body}</li>
                 }).collect_view()}
             </ul>
             {(!report.skipped.is_empty()).then(|| view! {
-                <p>{format!("{} orders skipped:", report.skipped.len())}</p>
+                <p>{skipped}</p>
                 <ul class="skipped">
                     {report.skipped.into_iter().map(|s| view! {
-                        <li data-order-id=s.order_id><strong>{s.order_number}</strong>": "{s.reason}</li>
+                        <li data-order-id=s.order_id><strong>{s.order_number.clone()}</strong>{colon}{s.reason_in(locale)}</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -208,12 +226,19 @@ pub fn BulkProgressLine(state: BulkState) -> impl IntoView {
 #[component]
 fn Progress(progress: BatchProgress) -> impl IntoView {
     let done = progress.total - progress.pending;
+    let counts = [
+        ("done", done),
+        ("total", progress.total),
+        ("sent", progress.sent),
+        ("delivered", progress.delivered),
+        ("failed", progress.failed),
+        ("cancelled", progress.cancelled),
+        ("pending", progress.pending),
+    ]
+    .map(|(name, n)| (name, n.to_string()));
+    let values: Vec<(&str, &str)> = counts.iter().map(|(name, n)| (*name, n.as_str())).collect();
+    let text = fill(td_string!(use_locale(), texts.bulk.progress), &values);
     view! {
-        <p class="bulk-progress" role="status" aria-live="polite">
-            {format!(
-                "{done} of {} handled: {} sent, {} delivered, {} failed, {} cancelled (not sent), {} waiting.",
-                progress.total, progress.sent, progress.delivered, progress.failed, progress.cancelled, progress.pending
-            )}
-        </p>
+        <p class="bulk-progress" role="status" aria-live="polite">{text}</p>
     }
 }

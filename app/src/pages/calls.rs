@@ -3,7 +3,9 @@
 
 use crate::api::display_phone;
 use crate::api::{ApiError, CallReadiness, CallStatus, CallView, OrderDetail, Provider};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::live::{merged_calls, LiveCalls};
+use crate::locale::{fill, use_locale};
 use crate::pages::layout::action_error;
 use crate::server_fns::calls::{HangUp, PlaceCall};
 use leptos::prelude::*;
@@ -18,6 +20,7 @@ pub fn OrderCalls(
     /// Opens the texts composer (the "SMS" button sits beside "Call").
     sms_open: RwSignal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let order_id = order.id;
     let live = expect_context::<LiveCalls>();
     let place = ServerAction::<PlaceCall>::new();
@@ -63,53 +66,54 @@ pub fn OrderCalls(
     view! {
         <section class="panel calls">
             <div class="title-row">
-                <h2>"Calls"</h2>
+                <h2>{t!(i18n, calls.title)}</h2>
                 <div class="actions">
                     <button type="button" class="primary" disabled=blocked.is_some()
-                        on:click=move |_| open.set(true)>"Call"</button>
-                    <button type="button" on:click=move |_| sms_open.set(true)>"SMS"</button>
+                        on:click=move |_| open.set(true)>{t!(i18n, calls.call)}</button>
+                    <button type="button" on:click=move |_| sms_open.set(true)>{t!(i18n, calls.sms)}</button>
                     {blocked.map(|reason| view! {
                         <span class="hint call-blocked">{reason}" "
                             {if admin {
-                                view! { <a href="/admin/settings">"Set it up in Settings › Connections"</a> }.into_any()
+                                view! { <a href="/admin/settings">{t!(i18n, calls.set_up_in_settings)}</a> }.into_any()
                             } else {
-                                view! { <span>"Ask an admin to set it up in Settings."</span> }.into_any()
+                                view! { <span>{t!(i18n, calls.ask_admin)}</span> }.into_any()
                             }}
                         </span>
                     })}
                 </div>
             </div>
-            <dialog node_ref=dialog class="call-dialog" aria-label="Place a call"
+            <dialog node_ref=dialog class="call-dialog" aria-label=move || t_string!(i18n, calls.dialog.label)
                 on:close=move |_| open.set(false)>
             <ActionForm action=place attr:class="call-form">
                 <input type="hidden" name="order_id" value=order_id/>
                 <fieldset>
-                    <legend>"Recipient"</legend>
+                    <legend>{t!(i18n, calls.dialog.recipient)}</legend>
                     <label class="inline"><input type="radio" name="recipient" value="customer" checked/>{customer}</label>
                     {has_driver.then(|| view! {
                         <label class="inline"><input type="radio" name="recipient" value="driver"/>{driver}</label>
                     })}
                 </fieldset>
-                <label>"Provider"
+                <label>{t!(i18n, calls.dialog.provider)}
                     <select name="provider">
-                        <option value="openai" selected=default == Provider::Openai>"OpenAI Realtime"</option>
-                        <option value="gemini" selected=default == Provider::Gemini>"Gemini Live"</option>
-                        <option value="demo" selected=default == Provider::Demo>"Demo agent (offline)"</option>
+                        <option value="openai" selected=default == Provider::Openai>{t!(i18n, calls.dialog.provider_openai)}</option>
+                        <option value="gemini" selected=default == Provider::Gemini>{t!(i18n, calls.dialog.provider_gemini)}</option>
+                        <option value="demo" selected=default == Provider::Demo>{t!(i18n, calls.dialog.provider_demo)}</option>
                     </select>
                 </label>
-                <label>"Purpose (added to the agent's instructions)"
-                    <input name="purpose" placeholder="e.g. confirm the delivery time"/>
+                <label>{t!(i18n, calls.dialog.purpose)}
+                    <input name="purpose" placeholder=move || t_string!(i18n, calls.dialog.purpose_placeholder)/>
                 </label>
                 {sandbox.then(|| view! {
-                    <p class="hint sandbox-hint"><span class="badge sandbox">"Sandbox"</span>" This call rings the softphone, not a real phone: open "<a href="/sandbox/phone" target="_blank">"the softphone"</a>" in another tab with the recipient's number to answer it."</p>
+                    <p class="hint sandbox-hint"><span class="badge sandbox">{t!(i18n, common.sandbox)}</span>{t!(i18n, calls.dialog.sandbox_hint_before)}
+                        <a href="/sandbox/phone" target="_blank">{t!(i18n, calls.dialog.sandbox_hint_link)}</a>{t!(i18n, calls.dialog.sandbox_hint_after)}</p>
                 })}
                 {demo.then(|| view! {
-                    <p class="hint demo-warning">"This is a demo order: its phone numbers are in the range reserved for fiction and reach no one, unless someone edited them."</p>
-                    <label class="inline"><input type="checkbox" name="confirm_demo" value="true" required/>"Call this demo order anyway"</label>
+                    <p class="hint demo-warning">{t!(i18n, calls.dialog.demo_warning)}</p>
+                    <label class="inline"><input type="checkbox" name="confirm_demo" value="true" required/>{t!(i18n, calls.dialog.confirm_demo)}</label>
                 })}
                 <div class="form-actions">
-                    <button type="submit" class="primary">"Place call"</button>
-                    <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary">{t!(i18n, calls.dialog.submit)}</button>
+                    <button type="button" on:click=move |_| open.set(false)>{t!(i18n, calls.dialog.cancel)}</button>
                 </div>
             </ActionForm>
             </dialog>
@@ -121,23 +125,32 @@ pub fn OrderCalls(
 }
 
 /// "Customer, Name (+33...)" and "Driver, Name (+33...)": the recipient choices of the call and
-/// text dialogs.
+/// text dialogs, in the page's language (call it from a component).
 pub fn recipient_labels(order: &OrderDetail) -> (String, String) {
-    let customer = format!(
-        "Customer, {} ({})",
-        order.customer_name,
-        display_phone(&order.customer_phone)
+    let locale = use_locale();
+    let customer = fill(
+        td_string!(locale, calls.dialog.customer_choice),
+        &[
+            ("name", &order.customer_name),
+            ("phone", &display_phone(&order.customer_phone)),
+        ],
     );
-    let driver = format!(
-        "Driver, {} ({})",
-        order.driver_name.clone().unwrap_or_default(),
-        display_phone(order.driver_phone.as_deref().unwrap_or_default())
+    let driver = fill(
+        td_string!(locale, calls.dialog.driver_choice),
+        &[
+            ("name", order.driver_name.as_deref().unwrap_or_default()),
+            (
+                "phone",
+                &display_phone(order.driver_phone.as_deref().unwrap_or_default()),
+            ),
+        ],
     );
     (customer, driver)
 }
 
 #[component]
 fn CallLog(loaded: Vec<CallView>, order_id: i64, hang_up: ServerAction<HangUp>) -> impl IntoView {
+    let i18n = use_i18n();
     let live = expect_context::<LiveCalls>();
     let calls = Memo::new(move |_| {
         live.calls
@@ -146,13 +159,15 @@ fn CallLog(loaded: Vec<CallView>, order_id: i64, hang_up: ServerAction<HangUp>) 
     move || {
         let calls = calls.get();
         if calls.is_empty() {
-            return view! { <p class="empty">"No calls yet."</p> }.into_any();
+            return view! { <p class="empty">{t!(i18n, calls.log.empty)}</p> }.into_any();
         }
         view! {
             <table class="call-log">
                 <thead><tr>
-                    <th>"Time"</th><th>"Placed by"</th><th>"Recipient"</th><th>"Provider"</th>
-                    <th>"Status"</th><th>"Duration"</th><th>"Answered by"</th><th>"Problem"</th><th></th>
+                    <th>{t!(i18n, calls.log.time)}</th><th>{t!(i18n, calls.log.placed_by)}</th>
+                    <th>{t!(i18n, calls.log.recipient)}</th><th>{t!(i18n, calls.log.provider)}</th>
+                    <th>{t!(i18n, calls.log.status)}</th><th>{t!(i18n, calls.log.duration)}</th>
+                    <th>{t!(i18n, calls.log.answered_by)}</th><th>{t!(i18n, calls.log.problem)}</th><th></th>
                 </tr></thead>
                 <tbody>
                     {calls.into_iter().map(|call| view! { <CallRow call hang_up/> }).collect_view()}
@@ -165,25 +180,37 @@ fn CallLog(loaded: Vec<CallView>, order_id: i64, hang_up: ServerAction<HangUp>) 
 
 #[component]
 fn CallRow(call: CallView, hang_up: ServerAction<HangUp>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let display = crate::use_display();
+    let duration = call.duration_seconds.map(|s| {
+        fill(
+            td_string!(locale, calls.log.seconds),
+            &[("seconds", &s.to_string())],
+        )
+    });
     let live_call = !call.status.is_final();
     let id = call.id;
     view! {
         <tr data-call-id=id>
             <td>{display.precise_time(call.created_at)}</td>
             <td>{call.placed_by}</td>
-            <td>{call.recipient.as_str()}" "<span class="phone">{display_phone(&call.to_number)}</span></td>
-            <td>{call.provider.label()}</td>
+            <td>{call.recipient.label_in(locale)}" "<span class="phone">{display_phone(&call.to_number)}</span></td>
+            <td>{call.provider.label_in(locale)}</td>
             <td>
-                <span class=format!("badge call-{}", call.status.as_str()) data-status=call.status.as_str()>{call.status.label()}</span>
-                {call.sandbox.then(|| view! { " "<span class="badge sandbox">"Sandbox"</span> })}
+                <span class=format!("badge call-{}", call.status.as_str()) data-status=call.status.as_str()>{call.status.label_in(locale)}</span>
+                {call.sandbox.then(|| view! { " "<span class="badge sandbox">{t!(i18n, common.sandbox)}</span> })}
             </td>
-            <td class="duration">{call.duration_seconds.map(|s| format!("{s} s")).unwrap_or_default()}</td>
+            <td class="duration">{duration.unwrap_or_default()}</td>
             <td>{call.answered_by.unwrap_or_default()}</td>
             <td class="failure">{call.failure_reason.unwrap_or_default()}</td>
             <td>{live_call.then(|| view! {
                 <button type="button" on:click=move |_| { hang_up.dispatch(HangUp { call_id: id }); }>
-                    {if call.status == CallStatus::InProgress { "Hang up" } else { "Cancel" }}
+                    {if call.status == CallStatus::InProgress {
+                        td_string!(locale, calls.log.hang_up)
+                    } else {
+                        td_string!(locale, calls.log.cancel_call)
+                    }}
                 </button>
             })}</td>
         </tr>

@@ -1,6 +1,8 @@
 //! CSV import: choose or paste a file, preview each row's errors, then import the valid rows.
 
-use crate::api::{plural, ImportReport};
+use crate::api::ImportReport;
+use crate::i18n::{t, td_string, use_i18n, Locale};
+use crate::locale::{count_text, fill, use_locale};
 use crate::pages::layout::action_error;
 use crate::server_fns::orders::{ImportOrders, PreviewImport};
 use leptos::prelude::*;
@@ -30,6 +32,8 @@ pub fn ImportPage() -> impl IntoView {
     let preview = ServerAction::<PreviewImport>::new();
     let import = ServerAction::<ImportOrders>::new();
     let on_file = move |ev: leptos::ev::Event| read_file_into(ev, csv);
+    let i18n = use_i18n();
+    let locale = use_locale();
 
     let columns = |names: &[&str]| {
         names
@@ -38,32 +42,32 @@ pub fn ImportPage() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <Title text="Import orders"/>
+        <Title text=td_string!(locale, orders.import.title)/>
         <section class="panel wide">
             <div class="title-row">
-                <h1>"Import orders from CSV"</h1>
-                <div class="actions"><A href="/orders" attr:class="button">"Back to orders"</A></div>
+                <h1>{t!(i18n, orders.import.heading)}</h1>
+                <div class="actions"><A href="/orders" attr:class="button">{t!(i18n, common.back_to_orders)}</A></div>
             </div>
             <div class="hint import-help">
-                <p>"The first line names the columns, in any order, separated by commas or semicolons."</p>
+                <p>{t!(i18n, orders.import.help.columns)}</p>
                 <ul>
-                    <li>"Required: "{columns(REQUIRED)}</li>
-                    <li>"Optional: "{columns(OPTIONAL)}</li>
-                    <li>"Items: "<code>"2 x Margherita @ 12.50; 1 x Cola @ 2.00"</code></li>
-                    <li>"Times (local): "<code>"2026-11-27 18:00"</code>" (year-month-day hour:minute)"</li>
-                    <li>"Phone numbers as people write them: "<code>"06 12 34 56 78"</code>" or "<code>"+33 6 12 34 56 78"</code></li>
-                    <li>"Status: pending, confirmed, preparing, out_for_delivery, delivered or cancelled (default pending)"</li>
+                    <li>{t!(i18n, orders.import.help.required)}{columns(REQUIRED)}</li>
+                    <li>{t!(i18n, orders.import.help.optional)}{columns(OPTIONAL)}</li>
+                    <li>{t!(i18n, orders.import.help.items)}<code>"2 x Margherita @ 12.50; 1 x Cola @ 2.00"</code></li>
+                    <li>{t!(i18n, orders.import.help.times)}<code>"2026-11-27 18:00"</code>{t!(i18n, orders.import.help.times_format)}</li>
+                    <li>{t!(i18n, orders.import.help.phones)}<code>"06 12 34 56 78"</code>{t!(i18n, orders.import.help.or)}<code>"+33 6 12 34 56 78"</code></li>
+                    <li>{t!(i18n, orders.import.help.status)}</li>
                 </ul>
-                <p>"Rows with errors are reported with their line number and skipped; the others are imported."</p>
+                <p>{t!(i18n, orders.import.help.errors)}</p>
             </div>
-            <label>"CSV file"<input type="file" accept=".csv,text/csv" on:change=on_file/></label>
-            <label>"CSV content"
+            <label>{t!(i18n, orders.import.file)}<input type="file" accept=".csv,text/csv" on:change=on_file/></label>
+            <label>{t!(i18n, orders.import.content)}
                 <textarea name="csv" rows="8" prop:value=move || csv.get()
                     on:input=move |ev| csv.set(event_target_value(&ev))></textarea>
             </label>
             <div class="actions">
                 <button type="button" on:click=move |_| { preview.dispatch(PreviewImport { csv: csv.get() }); }>
-                    "Preview"
+                    {t!(i18n, orders.import.preview)}
                 </button>
             </div>
             {action_error(preview.value())}
@@ -72,7 +76,7 @@ pub fn ImportPage() -> impl IntoView {
                 let skipped = report.rows.iter().filter(|r| !r.errors.is_empty()).count();
                 view! {
                     <p class="banner success" role="status">
-                        {imported_summary(report.imported as usize, skipped)}
+                        {imported_summary(locale, report.imported, skipped as u64)}
                     </p>
                     <ReportTable report=report only_errors=true/>
                 }
@@ -80,12 +84,19 @@ pub fn ImportPage() -> impl IntoView {
             {move || preview.value().get().and_then(Result::ok).map(|report| {
                 let valid = report.valid_count();
                 let bad = report.rows.len() - valid;
+                let summary = preview_summary(locale, valid as u64, bad as u64);
+                let import_label = count_text(
+                    locale,
+                    valid as u64,
+                    td_string!(locale, orders.import.import_valid.one),
+                    td_string!(locale, orders.import.import_valid.other),
+                );
                 view! {
-                    <p class="summary">{format!("{} ready, {} with errors.", plural(valid, "row", "rows"), bad)}</p>
+                    <p class="summary">{summary}</p>
                     <ReportTable report=report only_errors=false/>
                     <button type="button" class="primary" disabled=valid == 0
                         on:click=move |_| { import.dispatch(ImportOrders { csv: csv.get() }); preview.value().set(None); }>
-                        {format!("Import {}", plural(valid, "valid row", "valid rows"))}
+                        {import_label}
                     </button>
                 }
             })}
@@ -93,14 +104,45 @@ pub fn ImportPage() -> impl IntoView {
     }
 }
 
-fn imported_summary(imported: usize, skipped: usize) -> String {
-    let orders = plural(imported, "order", "orders");
+/// "3 rows ready, 1 with errors."
+fn preview_summary(locale: Locale, valid: u64, bad: u64) -> String {
+    let ready = count_text(
+        locale,
+        valid,
+        td_string!(locale, orders.import.ready.one),
+        td_string!(locale, orders.import.ready.other),
+    );
+    fill(
+        td_string!(locale, orders.import.summary),
+        &[("ready", &ready), ("errors", &bad.to_string())],
+    )
+}
+
+/// "Imported 3 orders; 1 row skipped because of errors."
+fn imported_summary(locale: Locale, imported: u64, skipped: u64) -> String {
+    let imported = count_text(
+        locale,
+        imported,
+        td_string!(locale, orders.import.imported.one),
+        td_string!(locale, orders.import.imported.other),
+    );
     match skipped {
-        0 => format!("Imported {orders}."),
-        _ => format!(
-            "Imported {orders}; {} skipped because of errors.",
-            plural(skipped, "row", "rows")
+        0 => fill(
+            td_string!(locale, orders.import.imported_summary),
+            &[("imported", &imported)],
         ),
+        _ => {
+            let skipped = count_text(
+                locale,
+                skipped,
+                td_string!(locale, orders.import.skipped.one),
+                td_string!(locale, orders.import.skipped.other),
+            );
+            fill(
+                td_string!(locale, orders.import.imported_skipped_summary),
+                &[("imported", &imported), ("skipped", &skipped)],
+            )
+        }
     }
 }
 
@@ -108,6 +150,8 @@ fn imported_summary(imported: usize, skipped: usize) -> String {
 #[component]
 fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
     let display = crate::use_display();
+    let i18n = use_i18n();
+    let ok_text = td_string!(use_locale(), orders.import.ok);
     let rows = report
         .rows
         .into_iter()
@@ -127,14 +171,18 @@ fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
                     <td>{row.customer_name}</td>
                     <td class="phone">{row.customer_phone}</td>
                     <td class="num">{display.money(row.total_cents)}</td>
-                    <td>{if ok { "OK".to_owned() } else { errors }}</td>
+                    <td>{if ok { ok_text.to_owned() } else { errors }}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <table class="import">
-            <thead><tr><th>"Line"</th><th>"Number"</th><th>"Customer"</th><th>"Phone"</th><th class="num">"Total"</th><th>"Result"</th></tr></thead>
+            <thead><tr>
+                <th>{t!(i18n, orders.import.columns.line)}</th><th>{t!(i18n, orders.import.columns.number)}</th>
+                <th>{t!(i18n, orders.import.columns.customer)}</th><th>{t!(i18n, orders.import.columns.phone)}</th>
+                <th class="num">{t!(i18n, orders.import.columns.total)}</th><th>{t!(i18n, orders.import.columns.result)}</th>
+            </tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

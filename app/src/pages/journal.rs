@@ -3,8 +3,12 @@
 //! latency. The line being said appears live and is replaced by the stored line; the journals
 //! reload from the server whenever a whole line or a tool call is stored.
 
-use crate::api::{CallJournal, CallStatus, CallView, JournalEntry, Speaker};
+use crate::api::{
+    CallJournal, CallStatus, CallUsage, CallView, JournalEntry, Lang, Recipient, Speaker,
+};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::live::{merged_calls, reload_on_change, LiveCalls, LiveLine};
+use crate::locale::{fill, lang_of, use_locale};
 use crate::server_fns::calls::order_journals;
 use leptos::prelude::*;
 
@@ -16,9 +20,10 @@ pub fn CallJournals(
     calls: Vec<CallView>,
     loaded: Vec<CallJournal>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let live = expect_context::<LiveCalls>();
     let journals = RwSignal::new(loaded);
-    reload_on_change(live.journal_changes, order_id, move || {
+    reload_on_change(live, live.journal_changes, order_id, move || {
         reload(order_id, journals, live)
     });
     let calls = Memo::new(move |_| {
@@ -46,14 +51,14 @@ pub fn CallJournals(
             })
             .collect();
         if views.is_empty() {
-            view! { <p class="empty">"No transcripts yet."</p> }.into_any()
+            view! { <p class="empty">{t!(i18n, calls.journal.empty)}</p> }.into_any()
         } else {
             views.into_any()
         }
     };
     view! {
-        <section class="panel journals" aria-label="Call transcripts">
-            <h2>"Transcripts"</h2>
+        <section class="panel journals" aria-label=move || t_string!(i18n, calls.journal.label)>
+            <h2>{t!(i18n, calls.journal.title)}</h2>
             {shown}
         </section>
     }
@@ -90,11 +95,15 @@ fn JournalView(
     journal: Option<CallJournal>,
     saying: Vec<(Speaker, LiveLine)>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let display = crate::use_display();
-    let heading = format!(
-        "Call of {} to the {}",
-        display.precise_time(call.created_at),
-        call.recipient.as_str()
+    let heading = fill(
+        match call.recipient {
+            Recipient::Customer => td_string!(locale, calls.journal.heading_customer),
+            Recipient::Driver => td_string!(locale, calls.journal.heading_driver),
+        },
+        &[("time", &display.precise_time(call.created_at))],
     );
     let journal = journal.unwrap_or(CallJournal {
         call_id: call.id,
@@ -102,20 +111,15 @@ fn JournalView(
         usage: Default::default(),
         latency_median_ms: None,
     });
-    let usage = journal.usage;
-    let usage_text = if usage.input_tokens == 0 && usage.output_tokens == 0 {
-        "No tokens counted yet".to_owned()
-    } else {
-        format!(
-            "Tokens: {} in, {} out · estimated cost {}",
-            usage.input_tokens,
-            usage.output_tokens,
-            usage.cost_label()
-        )
-    };
-    let latency = journal
-        .latency_median_ms
-        .map(|ms| format!(" · latency {ms} ms (median, end of speech to agent audio)"));
+    let usage = usage_text(locale, journal.usage);
+    let latency = journal.latency_median_ms.map(|ms| {
+        let latency = fill(
+            td_string!(locale, calls.journal.latency),
+            &[("ms", &ms.to_string())],
+        );
+        format!(" · {latency}")
+    });
+    let colon = td_string!(locale, calls.colon);
     let (mut lines, mut tools) = (Vec::new(), Vec::new());
     for entry in journal.entries {
         match entry {
@@ -138,17 +142,17 @@ fn JournalView(
     view! {
         <article class="call-journal" data-call-id=call.id aria-label=label>
             <h3>{heading}</h3>
-            <p class="call-usage">{usage_text}{latency}</p>
-            <section aria-label="Transcript">
+            <p class="call-usage">{usage}{latency}</p>
+            <section aria-label=move || t_string!(i18n, calls.journal.transcript)>
                 {if lines.is_empty() {
-                    view! { <p class="empty">"Nothing said yet."</p> }.into_any()
+                    view! { <p class="empty">{t!(i18n, calls.journal.nothing_said)}</p> }.into_any()
                 } else {
                     view! {
                         <ol class="transcript">
                             {lines.into_iter().map(|(speaker, text, partial)| view! {
                                 <li class=format!("line {}{}", speaker.as_str(), if partial { " partial" } else { "" })
                                     data-speaker=speaker.as_str()>
-                                    <span class="speaker">{speaker.label()}": "</span>
+                                    <span class="speaker">{speaker.label_in(locale)}{colon}</span>
                                     <span class="text">{text}</span>
                                 </li>
                             }).collect_view()}
@@ -157,18 +161,18 @@ fn JournalView(
                 }}
             </section>
             {(!tools.is_empty()).then(|| view! {
-                <section aria-label="Tool calls">
-                    <h4>"Tool calls"</h4>
+                <section aria-label=move || t_string!(i18n, calls.journal.tool_calls)>
+                    <h4>{t!(i18n, calls.journal.tool_calls)}</h4>
                     <ol class="tool-calls">
                         {tools.into_iter().map(|(name, arguments, result, summary, at)| {
                             let tool = name.clone();
                             view! {
                             <li data-tool=tool>
                                 <span class="time">{display.precise_time(at)}</span>" "
-                                <code class="tool-name">{name}</code>": "
+                                <code class="tool-name">{name}</code>{colon}
                                 <span class="summary">{summary}</span>
                                 <details>
-                                    <summary>"Arguments and result"</summary>
+                                    <summary>{t!(i18n, calls.journal.arguments_and_result)}</summary>
                                     <pre><code>{arguments}"\n→ "{result}</code></pre>
                                 </details>
                             </li>
@@ -178,4 +182,25 @@ fn JournalView(
             })}
         </article>
     }
+}
+
+/// "Tokens: 1200 in, 340 out · estimated cost ≈ 3.20 ¢", or that none were counted yet. The
+/// estimate is in US cents whatever the business's currency, written the language's way.
+fn usage_text(locale: Locale, usage: CallUsage) -> String {
+    if usage.input_tokens == 0 && usage.output_tokens == 0 {
+        return td_string!(locale, calls.journal.no_tokens).to_owned();
+    }
+    let cost = match lang_of(locale) {
+        Lang::En => usage.cost_label(),
+        // Hundredths of a cent, as `Lang::number` writes cents: `≈ 3,20 ¢`.
+        lang => format!("≈ {} ¢", lang.number(usage.estimated_cost_microusd / 100)),
+    };
+    fill(
+        td_string!(locale, calls.journal.usage),
+        &[
+            ("input", &usage.input_tokens.to_string()),
+            ("output", &usage.output_tokens.to_string()),
+            ("cost", &cost),
+        ],
+    )
 }

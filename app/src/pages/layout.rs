@@ -1,6 +1,8 @@
 //! The header with navigation and sign-out, the login guard, and small shared widgets.
 
 use crate::api::{field_message, ApiError};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::locale::{count_text, fill};
 use crate::AuthContext;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -10,6 +12,7 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
+    let i18n = use_i18n();
     view! {
         <header class="topbar">
             <a class="brand" href="/orders">"Orderline"</a>
@@ -18,20 +21,22 @@ pub fn Header() -> impl IntoView {
                     let user = auth.me.await.ok().flatten()?;
                     let admin = user.is_admin();
                     Some(view! {
-                        <nav>
-                            <A href="/orders">"Orders"</A>
+                        <nav aria-label=move || t_string!(i18n, common.nav.main)>
+                            <A href="/orders">{t!(i18n, common.nav.orders)}</A>
                             <UnreadReplies/>
                             <SandboxBadge/>
                             <Show when=move || admin>
-                                <A href="/admin/users">"Users"</A>
-                                <A href="/admin/api-tokens">"API tokens"</A>
-                                <A href="/admin/settings">"Settings"</A>
+                                <A href="/admin/users">{t!(i18n, common.nav.users)}</A>
+                                <A href="/admin/api-tokens">{t!(i18n, common.nav.api_tokens)}</A>
+                                <A href="/admin/settings">{t!(i18n, common.nav.settings)}</A>
                             </Show>
                         </nav>
                         <div class="account">
-                            <span class="who">{user.name.clone()}" · "{user.role.as_str()}</span>
+                            <A href="/profile" attr:class="who" attr:title=move || t_string!(i18n, common.nav.profile)>
+                                {user.name.clone()}" · "{role_label(user.role, i18n.get_locale_untracked())}
+                            </A>
                             <ActionForm action=auth.logout>
-                                <button type="submit" class="link">"Sign out"</button>
+                                <button type="submit" class="link">{t!(i18n, common.nav.sign_out)}</button>
                             </ActionForm>
                         </div>
                     })
@@ -47,6 +52,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn UnreadReplies() -> impl IntoView {
     let live = expect_context::<crate::live::LiveCalls>();
+    let i18n = use_i18n();
     let loaded = RwSignal::new(None::<u64>);
     let seen_live = RwSignal::new(0u64);
     let location = use_location();
@@ -67,8 +73,8 @@ fn UnreadReplies() -> impl IntoView {
         let pending = live.replies_received.get().saturating_sub(seen_live.get());
         let total = count + pending;
         (total > 0).then(|| view! {
-            <span class="badge unread-replies" role="status" title="Text replies not yet read (open their order to read them)">
-                {format!("{total} unread {}", if total == 1 { "reply" } else { "replies" })}
+            <span class="badge unread-replies" role="status" title=move || t_string!(i18n, common.unread_replies.title)>
+                {count_text(i18n.get_locale_untracked(), total, td_string!(i18n.get_locale_untracked(), common.unread_replies.one), td_string!(i18n.get_locale_untracked(), common.unread_replies.other))}
             </span>
         })
     }
@@ -78,6 +84,7 @@ fn UnreadReplies() -> impl IntoView {
 /// Loaded in the browser after hydration, like [`UnreadReplies`].
 #[component]
 fn SandboxBadge() -> impl IntoView {
+    let i18n = use_i18n();
     let active = RwSignal::new(false);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
@@ -88,7 +95,7 @@ fn SandboxBadge() -> impl IntoView {
     });
     move || {
         active.get().then(|| view! {
-            <a class="badge sandbox" href="/sandbox/phone" title="No Twilio account is configured: calls and texts go to the built-in sandbox. Open the softphone to answer them.">"Sandbox"</a>
+            <a class="badge sandbox" href="/sandbox/phone" title=move || t_string!(i18n, common.sandbox_title)>{t!(i18n, common.sandbox)}</a>
         })
     }
 }
@@ -103,8 +110,9 @@ fn SandboxBadge() -> impl IntoView {
 pub fn RequireLogin() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
     let location = use_location();
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match auth.me.await {
                     Ok(Some(user)) => {
@@ -165,12 +173,13 @@ pub fn AdminOnly(children: Children) -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::FORBIDDEN);
     }
+    let i18n = use_i18n();
     view! {
-        <leptos_meta::Title text="Admins only"/>
+        <leptos_meta::Title text=td_string!(i18n.get_locale_untracked(), common.admins_only.title)/>
         <section class="panel error-panel" role="alert">
-            <h1>"Admins only"</h1>
-            <p>"This page is for admins. Ask an admin if you need something changed here."</p>
-            <p><A href="/orders">"Back to orders"</A></p>
+            <h1>{t!(i18n, common.admins_only.title)}</h1>
+            <p>{t!(i18n, common.admins_only.body)}</p>
+            <p><A href="/orders">{t!(i18n, common.back_to_orders)}</A></p>
         </section>
     }
     .into_any()
@@ -183,12 +192,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <leptos_meta::Title text="Page not found"/>
+        <leptos_meta::Title text=td_string!(i18n.get_locale_untracked(), common.not_found.title)/>
         <section class="panel error-panel">
-            <h1>"Page not found"</h1>
-            <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
-            <p><A href="/orders">"Back to orders"</A></p>
+            <h1>{t!(i18n, common.not_found.title)}</h1>
+            <p>{t!(i18n, common.not_found.body)}</p>
+            <p><A href="/orders">{t!(i18n, common.back_to_orders)}</A></p>
         </section>
     }
 }
@@ -196,16 +206,17 @@ pub fn NotFound() -> impl IntoView {
 /// A page-level error: "403" for forbidden pages, a plain message otherwise.
 #[component]
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
+    let locale = use_i18n().get_locale_untracked();
     let title = match error {
-        ApiError::Forbidden => "403 — Forbidden",
-        ApiError::NotFound => "404 — Not found",
-        ApiError::Unauthorized => "Please sign in",
-        _ => "Error",
+        ApiError::Forbidden => td_string!(locale, common.error_titles.forbidden),
+        ApiError::NotFound => td_string!(locale, common.error_titles.not_found),
+        ApiError::Unauthorized => td_string!(locale, common.error_titles.unauthorized),
+        _ => td_string!(locale, common.error_titles.other),
     };
     view! {
         <section class="panel error-panel" role="alert">
             <h1>{title}</h1>
-            <p>{error.to_string()}</p>
+            <p>{error_text(&error, locale)}</p>
         </section>
     }
 }
@@ -281,11 +292,62 @@ where
     T: Send + Sync + 'static,
     V: Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
 {
+    let locale = use_i18n().get_locale_untracked();
     move || match value.get() {
         Some(Err(error)) if error.field_errors().is_empty() => {
-            Some(view! { <p class="banner error" role="alert">{error.to_string()}</p> })
+            Some(view! { <p class="banner error" role="alert">{error_text(&error, locale)}</p> })
         }
         _ => None,
+    }
+}
+
+/// An error as the reader's language says it. The server's own words (a refused value, Twilio's
+/// explanation) come as the server wrote them.
+pub fn error_text(error: &ApiError, locale: Locale) -> String {
+    let wait = |seconds: u32| match seconds {
+        0..120 => count_text(
+            locale,
+            u64::from(seconds),
+            td_string!(locale, common.errors.seconds.one),
+            td_string!(locale, common.errors.seconds.other),
+        ),
+        _ => count_text(
+            locale,
+            u64::from(seconds.div_ceil(60)),
+            td_string!(locale, common.errors.minutes.one),
+            td_string!(locale, common.errors.minutes.other),
+        ),
+    };
+    match error {
+        ApiError::Unauthorized => td_string!(locale, common.errors.unauthorized).to_owned(),
+        ApiError::Forbidden => td_string!(locale, common.errors.forbidden).to_owned(),
+        ApiError::NotFound => td_string!(locale, common.errors.not_found).to_owned(),
+        ApiError::InvalidCredentials => {
+            td_string!(locale, common.errors.invalid_credentials).to_owned()
+        }
+        ApiError::TooManyAttempts {
+            retry_after_seconds,
+        } => fill(
+            td_string!(locale, common.errors.too_many_attempts),
+            &[("wait", &wait(*retry_after_seconds))],
+        ),
+        ApiError::Busy {
+            retry_after_seconds,
+        } => fill(
+            td_string!(locale, common.errors.busy),
+            &[("wait", &wait(*retry_after_seconds))],
+        ),
+        ApiError::ShuttingDown => td_string!(locale, common.errors.shutting_down).to_owned(),
+        ApiError::Internal => td_string!(locale, common.errors.internal).to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// "admin" / "staff" in the reader's language.
+pub fn role_label(role: crate::api::Role, locale: Locale) -> &'static str {
+    match role {
+        crate::api::Role::Admin => td_string!(locale, common.role.admin),
+        crate::api::Role::Staff => td_string!(locale, common.role.staff),
     }
 }
 

@@ -3,9 +3,11 @@
 //! reloads live when the server says the order changed.
 
 use crate::api::display_phone;
-use crate::api::{format_cents, format_window, OrderDetail, OrderInput, OrderStatus};
+use crate::api::{format_cents, OrderDetail, OrderInput, OrderStatus};
 use crate::api::{CallReadiness, CallView};
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::live::{reload_on_change, LiveCalls};
+use crate::locale::{fill, use_locale};
 use crate::pages::calls::OrderCalls;
 use crate::pages::journal::CallJournals;
 use crate::pages::layout::{
@@ -38,8 +40,9 @@ pub fn OrderPage() -> impl IntoView {
     let id = order_id();
     // The order, whether calls can be placed, and its calls, in one request.
     let order = Resource::new(id, order_page);
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match order.await {
                     Ok(data) => view! {
@@ -58,7 +61,7 @@ fn live_order(order: OrderDetail) -> RwSignal<OrderDetail> {
     let id = order.id;
     let current = RwSignal::new(order);
     let live = expect_context::<LiveCalls>();
-    reload_on_change(live.order_changes, id, move || {
+    reload_on_change(live, live.order_changes, id, move || {
         leptos::task::spawn_local(async move {
             match get_order(id).await {
                 Ok(order) => current.set(order),
@@ -70,13 +73,24 @@ fn live_order(order: OrderDetail) -> RwSignal<OrderDetail> {
 }
 
 /// Whether the customer confirmed the window on a call, or asked for another one.
-fn window_answer(order: &OrderDetail, display: &crate::api::DisplayPrefs) -> impl IntoView {
+fn window_answer(
+    order: &OrderDetail,
+    display: &crate::api::DisplayPrefs,
+    locale: Locale,
+) -> impl IntoView {
     let confirmed = order.window_confirmed_at.map(|at| {
-        view! { <p class="window-confirmed"><span class="badge confirmed">"Confirmed"</span>" by the customer on a call, "{display.date_time(at)}</p> }
+        let when = fill(
+            td_string!(locale, orders.detail.window_confirmed_when),
+            &[("at", &display.date_time(at))],
+        );
+        let badge = td_string!(locale, orders.detail.window_confirmed);
+        view! { <p class="window-confirmed"><span class="badge confirmed">{badge}</span>{when}</p> }
     });
     let request = order.window_request.clone().map(|text| {
         let at = order.window_request_at.map(|at| display.date_time(at)).unwrap_or_default();
-        view! { <p class="window-request"><span class="badge requested">"Other window asked"</span>" "{text}" (on a call, "{at}")"</p> }
+        let when = fill(td_string!(locale, orders.detail.window_requested_when), &[("at", &at)]);
+        let badge = td_string!(locale, orders.detail.window_requested);
+        view! { <p class="window-request"><span class="badge requested">{badge}</span>" "{text}{when}</p> }
     });
     (confirmed, request)
 }
@@ -90,6 +104,8 @@ fn OrderDetails(
     sms: crate::api::OrderSmsData,
 ) -> impl IntoView {
     let display = crate::use_display();
+    let i18n = use_i18n();
+    let locale = use_locale();
     let sms_open = RwSignal::new(false);
     let order_for_texts = order.clone();
     let calls_for_timeline = calls.clone();
@@ -104,39 +120,47 @@ fn OrderDetails(
         (None, Some(phone)) => phone.clone(),
         (None, None) => "—".to_owned(),
     };
+    let title = fill(
+        td_string!(locale, orders.detail.title),
+        &[("number", &order.number)],
+    );
     let flash = expect_context::<Flash>();
     on_cleanup(move || flash.clear());
     view! {
-        <Title text=format!("Order {}", order.number)/>
+        <Title text=title.clone()/>
         {move || flash.message().map(|text| view! { <p class="banner success" role="status">{text}</p> })}
         <section class="panel">
             <div class="title-row">
-                <h1>"Order "{order.number.clone()}
-                    {order.demo.then(|| view! { " " <span class="badge demo">"Demo"</span> })}
+                <h1>{title}
+                    {order.demo.then(|| view! { " " <span class="badge demo">{t!(i18n, orders.demo_badge)}</span> })}
                 </h1>
                 <div class="actions">
-                    <A href=format!("/orders/{}/edit", order.id) attr:class="button">"Edit"</A>
+                    <A href=format!("/orders/{}/edit", order.id) attr:class="button">{t!(i18n, orders.detail.edit)}</A>
+                    <crate::pages::order_delete::DeleteOrderButton order_id=order.id number=order.number.clone()/>
                 </div>
             </div>
             <dl class="details">
-                <dt>"Status"</dt>
-                <dd><span class=format!("badge status-{}", order.status.as_str())>{order.status.label()}</span></dd>
-                <dt>"Customer"</dt><dd>{order.customer_name.clone()}</dd>
-                <dt>"Phone"</dt><dd class="phone">{display_phone(&order.customer_phone)}</dd>
-                <dt>"Delivery address"</dt><dd class="address">{order.delivery_address.clone()}</dd>
-                <dt>"Delivery window"</dt>
+                <dt>{t!(i18n, orders.detail.status)}</dt>
+                <dd><span class=format!("badge status-{}", order.status.as_str())>{order.status.label_in(locale)}</span></dd>
+                <dt>{t!(i18n, orders.detail.customer)}</dt><dd>{order.customer_name.clone()}</dd>
+                <dt>{t!(i18n, orders.detail.phone)}</dt><dd class="phone">{display_phone(&order.customer_phone)}</dd>
+                <dt>{t!(i18n, orders.detail.address)}</dt><dd class="address">{order.delivery_address.clone()}</dd>
+                <dt>{t!(i18n, orders.detail.window)}</dt>
                 <dd class="delivery-window">
-                    {format_window(order.window_start, order.window_end)}
-                    {move || current.with(|order| window_answer(order, &window_display))}
+                    {display.window(order.window_start, order.window_end)}
+                    {move || current.with(|order| window_answer(order, &window_display, locale))}
                 </dd>
-                <dt>"Driver"</dt><dd>{driver}</dd>
-                <dt>"Notes"</dt><dd class="notes">{move || current.with(|order| order.notes.clone())}</dd>
-                <dt>"Created"</dt><dd>{display.date_time(order.created_at)}</dd>
-                <dt>"Updated"</dt><dd>{display.date_time(order.updated_at)}</dd>
+                <dt>{t!(i18n, orders.detail.driver)}</dt><dd>{driver}</dd>
+                <dt>{t!(i18n, orders.detail.notes)}</dt><dd class="notes">{move || current.with(|order| order.notes.clone())}</dd>
+                <dt>{t!(i18n, orders.detail.created)}</dt><dd>{display.date_time(order.created_at)}</dd>
+                <dt>{t!(i18n, orders.detail.updated)}</dt><dd>{display.date_time(order.updated_at)}</dd>
             </dl>
-            <h2>"Items"</h2>
+            <h2>{t!(i18n, orders.detail.items.title)}</h2>
             <table class="items">
-                <thead><tr><th>"Item"</th><th class="num">"Qty"</th><th class="num">"Unit price"</th><th class="num">"Amount"</th></tr></thead>
+                <thead><tr>
+                    <th>{t!(i18n, orders.detail.items.item)}</th><th class="num">{t!(i18n, orders.detail.items.quantity)}</th>
+                    <th class="num">{t!(i18n, orders.detail.items.unit_price)}</th><th class="num">{t!(i18n, orders.detail.items.amount)}</th>
+                </tr></thead>
                 <tbody>
                     {order.items.iter().map(|item| view! {
                         <tr>
@@ -147,7 +171,7 @@ fn OrderDetails(
                         </tr>
                     }).collect_view()}
                 </tbody>
-                <tfoot><tr><th colspan="3">"Total"</th><th class="num total">{display.money(order.total_cents)}</th></tr></tfoot>
+                <tfoot><tr><th colspan="3">{t!(i18n, orders.detail.items.total)}</th><th class="num total">{display.money(order.total_cents)}</th></tr></tfoot>
             </table>
         </section>
         <OrderCalls order=order_for_calls readiness loaded=calls sms_open/>
@@ -167,8 +191,9 @@ pub fn OrderNewPage() -> impl IntoView {
 pub fn OrderEditPage() -> impl IntoView {
     let id = order_id();
     let order = Resource::new(id, get_order);
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match order.await {
                     Ok(order) => view! { <OrderForm order_id=Some(order.id) initial=input_of(&order)/> }.into_any(),
@@ -215,13 +240,18 @@ fn input_of(order: &OrderDetail) -> OrderInput {
 /// The create/edit form; errors appear next to their fields.
 #[component]
 fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let action = ServerAction::<SaveOrder>::new();
     let value = action.value();
     let field = move |name: &'static str| field_error(value, name);
     let title = if order_id.is_some() {
-        format!("Edit order {}", initial.number)
+        fill(
+            td_string!(locale, orders.form.edit_title),
+            &[("number", &initial.number)],
+        )
     } else {
-        "New order".to_owned()
+        td_string!(locale, orders.form.new_title).to_owned()
     };
     let back = order_id.map_or_else(|| "/orders".to_owned(), |id| format!("/orders/{id}"));
     let status = initial.status.clone();
@@ -231,7 +261,10 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
     let flash = expect_context::<Flash>();
     Effect::new(move |_| {
         if let Some(Ok(order)) = value.get() {
-            flash.show(format!("Order {} saved.", order.number));
+            flash.show(fill(
+                td_string!(locale, orders.form.saved),
+                &[("number", &order.number)],
+            ));
         }
     });
     view! {
@@ -240,43 +273,43 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
             <h1>{title}</h1>
             <ActionForm action node_ref=form attr:class="order-form" attr:novalidate=true>
                 {order_id.map(|id| view! { <input type="hidden" name="order_id" value=id/> })}
-                <label>"Order number"<input name="input[number]" value=initial.number required/></label>
+                <label>{t!(i18n, orders.form.number)}<input name="input[number]" value=initial.number required/></label>
                 <FieldMessage message=field("number")/>
-                <label>"Status"
+                <label>{t!(i18n, orders.form.status)}
                     <select name="input[status]">
                         {OrderStatus::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option>
+                            <option value=s.as_str() selected=status == s.as_str()>{s.label_in(locale)}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <FieldMessage message=field("status")/>
-                <label>"Customer name"<input name="input[customer_name]" value=initial.customer_name required/></label>
+                <label>{t!(i18n, orders.form.customer_name)}<input name="input[customer_name]" value=initial.customer_name required/></label>
                 <FieldMessage message=field("customer_name")/>
-                <label>"Customer phone"<input name="input[customer_phone]" type="tel" value=initial.customer_phone required/></label>
+                <label>{t!(i18n, orders.form.customer_phone)}<input name="input[customer_phone]" type="tel" value=initial.customer_phone required/></label>
                 <FieldMessage message=field("customer_phone")/>
-                <label>"Delivery address"<textarea name="input[delivery_address]" rows="2">{initial.delivery_address}</textarea></label>
+                <label>{t!(i18n, orders.form.address)}<textarea name="input[delivery_address]" rows="2">{initial.delivery_address}</textarea></label>
                 <FieldMessage message=field("delivery_address")/>
                 <div class="row">
-                    <label>"Window start"<input type="datetime-local" name="input[window_start]" value=initial.window_start/></label>
-                    <label>"Window end"<input type="datetime-local" name="input[window_end]" value=initial.window_end/></label>
+                    <label>{t!(i18n, orders.form.window_start)}<input type="datetime-local" name="input[window_start]" value=initial.window_start/></label>
+                    <label>{t!(i18n, orders.form.window_end)}<input type="datetime-local" name="input[window_end]" value=initial.window_end/></label>
                 </div>
                 <FieldMessage message=field("window_start")/>
                 <FieldMessage message=field("window_end")/>
-                <label>"Items (one per line: 2 x Margherita @ 12.50)"
+                <label>{t!(i18n, orders.form.items)}
                     <textarea name="input[items]" rows="4">{initial.items}</textarea>
                 </label>
                 <FieldMessage message=field("items")/>
-                <label>"Notes"<textarea name="input[notes]" rows="2">{initial.notes}</textarea></label>
+                <label>{t!(i18n, orders.form.notes)}<textarea name="input[notes]" rows="2">{initial.notes}</textarea></label>
                 <div class="row">
-                    <label>"Driver name"<input name="input[driver_name]" value=initial.driver_name/></label>
-                    <label>"Driver phone"<input name="input[driver_phone]" type="tel" value=initial.driver_phone/></label>
+                    <label>{t!(i18n, orders.form.driver_name)}<input name="input[driver_name]" value=initial.driver_name/></label>
+                    <label>{t!(i18n, orders.form.driver_phone)}<input name="input[driver_phone]" type="tel" value=initial.driver_phone/></label>
                 </div>
                 <FieldMessage message=field("driver_name")/>
                 <FieldMessage message=field("driver_phone")/>
                 {action_error(value)}
                 <div class="form-actions">
-                    <button type="submit" class="primary">"Save order"</button>
-                    <A href=back>"Cancel"</A>
+                    <button type="submit" class="primary">{t!(i18n, orders.form.save)}</button>
+                    <A href=back>{t!(i18n, orders.form.cancel)}</A>
                 </div>
             </ActionForm>
         </section>

@@ -6,6 +6,8 @@ use crate::api::{
     field_message, sms_inbound_url, webhook_urls, ConnectionTest, Section, SettingKey, SettingKind,
     SettingView,
 };
+use crate::i18n::{t, td_string, use_i18n};
+use crate::locale::{fill, use_locale};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::settings::{list_settings, settings_audit, SaveSetting, TestConnection};
 use leptos::prelude::*;
@@ -30,16 +32,17 @@ pub fn SettingsPage() -> impl IntoView {
     // page directly (not through navigation) failed on the Changes list.
     let audit = Resource::new(move || audit_version.get(), |_| settings_audit());
     let templates = Resource::new(|| (), |_| crate::server_fns::sms::sms_templates());
+    let i18n = use_i18n();
     view! {
-        <leptos_meta::Title text="Settings"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <leptos_meta::Title text=td_string!(use_locale(), settings.title)/>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(views) => {
                         let public_url = RwSignal::new(value_of(&views, SettingKey::PublicBaseUrl));
                         view! {
-                            <h1>"Settings › Connections"</h1>
+                            <h1>{t!(i18n, settings.connections.heading)}</h1>
                             {Section::ALL.into_iter().map(|section| view! {
                                 <SectionPanel section views=views.clone() audit_version public_url/>
                             }).collect_view()}
@@ -68,6 +71,8 @@ fn SectionPanel(
     audit_version: RwSignal<u32>,
     public_url: RwSignal<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let status = RwSignal::new(SaveStatus::Idle);
     let fields = SettingKey::in_section(section)
         .filter_map(|key| views.iter().find(|v| v.key == key).cloned())
@@ -75,14 +80,22 @@ fn SectionPanel(
         .collect_view();
     let status_line = move || match status.get() {
         SaveStatus::Idle => view! { <span class="save-status"></span> }.into_any(),
-        SaveStatus::Saving => {
-            view! { <span class="save-status saving">"Saving…"</span> }.into_any()
+        SaveStatus::Saving => view! {
+            <span class="save-status saving">{t!(i18n, settings.connections.saving)}</span>
         }
-        SaveStatus::Saved => view! { <span class="save-status saved">"Saved"</span> }.into_any(),
-        SaveStatus::Failed(message) => {
-            view! { <span class="save-status failed">"Not saved: "{message}</span> }.into_any()
+        .into_any(),
+        SaveStatus::Saved => view! {
+            <span class="save-status saved">{t!(i18n, settings.connections.saved)}</span>
         }
+        .into_any(),
+        SaveStatus::Failed(message) => view! {
+            <span class="save-status failed">
+                {fill(td_string!(locale, settings.connections.not_saved), &[("message", &message)])}
+            </span>
+        }
+        .into_any(),
     };
+    // The anchor stays English (a stable `id`); the heading is in the reader's language.
     let id = format!(
         "section-{}",
         section.title().to_lowercase().replace(' ', "-")
@@ -90,7 +103,7 @@ fn SectionPanel(
     view! {
         <section class="panel settings-section" id=id>
             <div class="title-row">
-                <h2>{section.title()}</h2>
+                <h2>{section.title_in(locale)}</h2>
                 <div role="status" aria-live="polite">{status_line}</div>
             </div>
             {fields}
@@ -102,17 +115,18 @@ fn SectionPanel(
 
 #[component]
 fn WebhookUrls(public_url: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="webhooks">
             {move || {
                 let base = public_url.get();
                 if base.is_empty() {
-                    view! { <p class="hint">"Set the public base URL to see the webhook URLs Twilio will call."</p> }.into_any()
+                    view! { <p class="hint">{t!(i18n, settings.connections.webhooks.need_base_url)}</p> }.into_any()
                 } else {
                     view! {
-                        <p class="hint">"Twilio will call:"</p>
+                        <p class="hint">{t!(i18n, settings.connections.webhooks.twilio_will_call)}</p>
                         <ul>{webhook_urls(&base).into_iter().map(|url| view! { <li><code>{url}</code></li> }).collect_view()}</ul>
-                        <p class="hint">"For replies, paste this URL into the Twilio console, under your number's Messaging configuration, \"A message comes in\" (HTTP POST):"</p>
+                        <p class="hint">{t!(i18n, settings.connections.webhooks.sms_inbound)}</p>
                         <p><code class="sms-inbound-url">{sms_inbound_url(&base)}</code></p>
                     }.into_any()
                 }
@@ -124,10 +138,12 @@ fn WebhookUrls(public_url: RwSignal<String>) -> impl IntoView {
 #[component]
 fn TestButton(section: Section) -> impl IntoView {
     let test = ServerAction::<TestConnection>::new();
+    let i18n = use_i18n();
+    let locale = use_locale();
     let label = if section == Section::Twilio {
-        "Test connection"
+        td_string!(locale, settings.connections.test_connection)
     } else {
-        "Test"
+        td_string!(locale, settings.connections.test)
     };
     view! {
         <div class="connection-test">
@@ -135,7 +151,7 @@ fn TestButton(section: Section) -> impl IntoView {
                 on:click=move |_| { test.dispatch(TestConnection { section }); }>
                 {label}
             </button>
-            {move || test.pending().get().then(|| view! { <span class="hint">" Testing…"</span> })}
+            {move || test.pending().get().then(|| view! { <span class="hint">" "{t!(i18n, settings.connections.testing)}</span> })}
             {action_error(test.value())}
             {move || test.value().get().and_then(Result::ok).map(|result| view! { <TestResult result/> })}
         </div>
@@ -145,10 +161,11 @@ fn TestButton(section: Section) -> impl IntoView {
 #[component]
 fn TestResult(result: ConnectionTest) -> impl IntoView {
     let ok = result.ok();
+    let locale = use_locale();
     let summary = if ok {
-        "Connection OK"
+        td_string!(locale, settings.connections.connection_ok)
     } else {
-        "Connection failed"
+        td_string!(locale, settings.connections.connection_failed)
     };
     view! {
         <div class=if ok { "test-result ok" } else { "test-result failed" } role="status">
@@ -173,6 +190,8 @@ fn Field(
     public_url: RwSignal<String>,
 ) -> impl IntoView {
     let key = view.key;
+    let i18n = use_i18n();
+    let locale = use_locale();
     let id = format!("setting-{}", key.as_str());
     let save = ServerAction::<SaveSetting>::new();
     let error = RwSignal::new(None::<String>);
@@ -209,7 +228,8 @@ fn Field(
             let message = field_message(failure.field_errors(), key.as_str())
                 .unwrap_or_else(|| failure.to_string());
             error.set(Some(message.clone()));
-            status.set(SaveStatus::Failed(format!("{} {message}", key.label())));
+            let label = key.label_in(locale);
+            status.set(SaveStatus::Failed(format!("{label} {message}")));
         }
         None => {}
     });
@@ -245,7 +265,7 @@ fn Field(
         let shown = view.secret_hint.clone().unwrap_or(view.value.clone());
         view! {
             <input id=id.clone() value=shown disabled/>
-            <span class="locked">"set by environment"</span>
+            <span class="locked">{t!(i18n, settings.connections.set_by_environment)}</span>
         }
         .into_any()
     } else {
@@ -259,7 +279,8 @@ fn Field(
                 <select id=id.clone() on:change=move |ev| { text.set(event_target_value(&ev)); commit(); }>
                     {options.iter().map(|(value, label)| {
                         let value = *value;
-                        view! { <option value=value selected=move || text.get_untracked() == value>{*label}</option> }
+                        let label = SettingKey::choice_label_in(value, locale).unwrap_or(*label);
+                        view! { <option value=value selected=move || text.get_untracked() == value>{label}</option> }
                     }).collect_view()}
                 </select>
             }
@@ -277,7 +298,7 @@ fn Field(
                             on:input=move |ev| text.set(event_target_value(&ev)) on:blur=move |_| commit()/>
                     }>
                     <span class="secret-hint">{move || hint.get()}</span>
-                    <button type="button" class="link-button" on:click=move |_| replacing.set(true)>"Replace"</button>
+                    <button type="button" class="link-button" on:click=move |_| replacing.set(true)>{t!(i18n, settings.connections.replace)}</button>
                 </Show>
             }
             .into_any(),
@@ -291,7 +312,7 @@ fn Field(
     };
     view! {
         <div class="setting" class:switch=key.kind() == SettingKind::Switch>
-            <label for=id.clone()>{key.label()}</label>
+            <label for=id.clone()>{key.label_in(locale)}</label>
             <div class="control">{control}</div>
             {move || error.get().map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
         </div>
@@ -302,26 +323,31 @@ fn Field(
 fn AuditLog(
     entries: Resource<Result<Vec<crate::api::AuditEntry>, crate::api::ApiError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <section class="panel">
-            <h2>"Changes"</h2>
+            <h2>{t!(i18n, settings.audit.title)}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let display = crate::use_display();
                     let entries = entries.await.unwrap_or_default();
                     if entries.is_empty() {
-                        return view! { <p class="empty">"No changes yet."</p> }.into_any();
+                        return view! { <p class="empty">{t!(i18n, settings.audit.empty)}</p> }.into_any();
                     }
                     view! {
                         <table class="audit">
-                            <thead><tr><th>"When"</th><th>"Who"</th><th>"Setting"</th><th>"Change"</th></tr></thead>
+                            <thead><tr>
+                                <th>{t!(i18n, settings.audit.when)}</th><th>{t!(i18n, settings.audit.who)}</th>
+                                <th>{t!(i18n, settings.audit.setting)}</th><th>{t!(i18n, settings.audit.change)}</th>
+                            </tr></thead>
                             <tbody>
                                 {entries.into_iter().map(|entry| view! {
                                     <tr>
                                         <td>{display.date_time(entry.at)}</td>
                                         <td>{entry.user}</td>
-                                        <td>{format!("{} › {}", entry.key.section().title(), entry.key.label())}</td>
-                                        <td>{entry.action}</td>
+                                        <td>{format!("{} › {}", entry.key.section().title_in(locale), entry.key.label_in(locale))}</td>
+                                        <td>{audit_action(entry.action, locale)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -330,5 +356,14 @@ fn AuditLog(
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// An audit entry's action ("changed", "cleared", as stored) in the reader's language.
+fn audit_action(action: String, locale: crate::i18n::Locale) -> String {
+    match action.as_str() {
+        "changed" => td_string!(locale, settings.audit.changed).to_owned(),
+        "cleared" => td_string!(locale, settings.audit.cleared).to_owned(),
+        _ => action,
     }
 }

@@ -1,5 +1,7 @@
 //! The one-time first-admin page, reached from the setup link the server prints when it has no users.
 
+use crate::i18n::{t, td_string, use_i18n};
+use crate::locale::use_locale;
 use crate::pages::layout::{action_error, field_error, mark_invalid_fields, FieldMessage};
 use crate::server_fns::auth::setup_token_valid;
 use crate::AuthContext;
@@ -18,32 +20,33 @@ pub fn SetupPage() -> impl IntoView {
     let field = move |name: &'static str| field_error(value, name);
     let form = NodeRef::<leptos::html::Form>::new();
     mark_invalid_fields(form, value);
+    let i18n = use_i18n();
     view! {
-        <Title text="Create the first admin"/>
+        <Title text=td_string!(use_locale(), common.setup.title)/>
         <section class="panel narrow">
-            <h1>"Create the first admin"</h1>
-            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+            <h1>{t!(i18n, common.setup.title)}</h1>
+            <Suspense fallback=move || view! { <p>{t!(i18n, common.setup.checking)}</p> }>
                 {move || Suspend::new(async move {
                     if valid.await.unwrap_or(false) {
                         view! {
                             <ActionForm action node_ref=form attr:novalidate=true>
                                 <input type="hidden" name="token" value=token/>
-                                <label>"Name"<input name="name" required/></label>
+                                <label>{t!(i18n, common.setup.name)}<input name="name" required/></label>
                                 <FieldMessage message=field("name")/>
-                                <label>"Email"<input type="email" name="email" required/></label>
+                                <label>{t!(i18n, common.setup.email)}<input type="email" name="email" required/></label>
                                 <FieldMessage message=field("email")/>
-                                <label>"Password"<input type="password" name="password" autocomplete="new-password" required/></label>
-                                <p class="hint">{crate::api::password_rule()}</p>
+                                <label>{t!(i18n, common.setup.password)}<input type="password" name="password" autocomplete="new-password" required/></label>
+                                <p class="hint">{crate::locale::fill(td_string!(use_locale(), common.password_rule), &[("min", &crate::api::PASSWORD_MIN_LENGTH.to_string())])}</p>
                                 <FieldMessage message=field("password")/>
                                 {action_error(value)}
-                                <button type="submit" class="primary">"Create admin"</button>
+                                <button type="submit" class="primary">{t!(i18n, common.setup.submit)}</button>
                             </ActionForm>
                         }
                         .into_any()
                     } else {
                         view! {
                             <p class="banner error" role="alert">
-                                "This setup link is not valid: it was already used, an account exists (sign in instead), or it expired (links work for an hour: restart the server for a new one)."
+                                {t!(i18n, common.setup.invalid)}
                             </p>
                         }
                         .into_any()

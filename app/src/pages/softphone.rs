@@ -4,6 +4,9 @@
 //! side of the line (WebSocket, microphone, speaker) is in `softphone_client`.
 
 use crate::api::{display_phone, SandboxInfo, SoftphoneText};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::locale::{fill, use_locale};
+use crate::pages::layout::error_text;
 use crate::server_fns::sandbox::softphone_info;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,16 +38,19 @@ pub struct Softphone {
     pub caption: RwSignal<String>,
     pub inbox: RwSignal<Vec<SoftphoneText>>,
     pub error: RwSignal<String>,
+    /// The page's language, for the words the browser code sets.
+    pub locale: Locale,
 }
 
 impl Softphone {
-    fn new() -> Self {
+    fn new(locale: Locale) -> Self {
         Softphone {
             number: RwSignal::new(String::new()),
             line: RwSignal::new(Line::Off),
             caption: RwSignal::new(String::new()),
             inbox: RwSignal::new(Vec::new()),
             error: RwSignal::new(String::new()),
+            locale,
         }
     }
 }
@@ -53,15 +59,17 @@ impl Softphone {
 #[component]
 pub fn SoftphonePage() -> impl IntoView {
     let info = Resource::new(|| (), |_| softphone_info());
-    let phone = Softphone::new();
+    let i18n = use_i18n();
+    let locale = use_locale();
+    let phone = Softphone::new(locale);
     view! {
-        <Title text="Softphone"/>
-        <h1>"Softphone " <span class="badge sandbox">"Sandbox"</span></h1>
-        <p class="hint">"This page is the phone of a customer or driver in the sandbox: calls placed from an order to this number ring here, and texts to it arrive here."</p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Title text=td_string!(locale, phone.title)/>
+        <h1>{t!(i18n, phone.title)}" " <span class="badge sandbox">{t!(i18n, phone.sandbox)}</span></h1>
+        <p class="hint">{t!(i18n, phone.intro)}</p>
+        <Suspense fallback=move || view! { <p>{t!(i18n, phone.loading)}</p> }>
             {move || info.get().map(|result| match result {
                 Ok(info) => view! { <Phone info phone/> }.into_any(),
-                Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <p class="error">{error_text(&error, locale)}</p> }.into_any(),
             })}
         </Suspense>
     }
@@ -69,6 +77,8 @@ pub fn SoftphonePage() -> impl IntoView {
 
 #[component]
 fn Phone(info: SandboxInfo, phone: Softphone) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = phone.locale;
     let typed = RwSignal::new(
         info.phones
             .first()
@@ -78,7 +88,9 @@ fn Phone(info: SandboxInfo, phone: Softphone) -> impl IntoView {
     let choose = move |_| {
         let number = typed.get_untracked().trim().to_owned();
         if number.is_empty() {
-            phone.error.set("Type or pick a phone number first.".into());
+            phone
+                .error
+                .set(td_string!(locale, phone.number.missing).into());
             return;
         }
         phone.error.set(String::new());
@@ -87,37 +99,44 @@ fn Phone(info: SandboxInfo, phone: Softphone) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         super::softphone_client::open(phone, &number);
     };
-    let notice = (!info.active).then(|| view! {
-        <p class="notice">"Twilio is configured, so the sandbox is off: calls and texts go to real phones. This page only rings for sandbox calls."</p>
+    let notice = (!info.active).then(|| {
+        view! {
+            <p class="notice">{t!(i18n, phone.twilio_configured)}</p>
+        }
     });
     view! {
         {notice}
         <section class="panel softphone-number">
-            <label>"Phone number"
+            <label>{t!(i18n, phone.number.label)}
                 <input list="sandbox-phones" name="number" prop:value=typed
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
             </label>
             <datalist id="sandbox-phones">
-                {info.phones.iter().map(|p| view! { <option value=p.number.clone()>{p.label.clone()}</option> }).collect_view()}
+                {info.phones.iter().map(|p| view! { <option value=p.number.clone()>{p.label_in(locale)}</option> }).collect_view()}
             </datalist>
-            <button type="button" class="primary" on:click=choose>"Use this number"</button>
+            <button type="button" class="primary" on:click=choose>{t!(i18n, phone.number.choose)}</button>
             {move || (!phone.error.get().is_empty()).then(|| view! { <p class="error" role="alert">{phone.error.get()}</p> })}
         </section>
         <LineView phone/>
         <Keypad phone/>
         <Inbox phone/>
         <details class="panel">
-            <summary>"Sandbox account"</summary>
+            <summary>{t!(i18n, phone.account.title)}</summary>
             <dl class="facts">
-                <dt>"Account SID"</dt><dd><code>{info.account_sid.clone()}</code></dd>
-                <dt>"Auth token"</dt><dd><code>{info.auth_token.clone()}</code></dd>
-                <dt>"Number"</dt><dd>{display_phone(&info.phone_number)}</dd>
-                <dt>"REST API"</dt><dd><code>{info.api_base.clone()}</code></dd>
+                <dt>{t!(i18n, phone.account.account_sid)}</dt><dd><code>{info.account_sid.clone()}</code></dd>
+                <dt>{t!(i18n, phone.account.auth_token)}</dt><dd><code>{info.auth_token.clone()}</code></dd>
+                <dt>{t!(i18n, phone.account.number)}</dt><dd>{display_phone(&info.phone_number)}</dd>
+                <dt>{t!(i18n, phone.account.rest_api)}</dt><dd><code>{info.api_base.clone()}</code></dd>
             </dl>
-            <p class="hint">"Texts to numbers ending as below fail on purpose:"</p>
+            <p class="hint">{t!(i18n, phone.account.failures)}</p>
             <ul class="failure-numbers">
-                {info.failure_numbers.iter().map(|f| view! {
-                    <li>{format!("…{}: {} ({})", f.ending, f.meaning, f.code)}</li>
+                {info.failure_numbers.iter().map(|f| {
+                    let values: [(&str, &str); 3] = [
+                        ("ending", f.ending.as_str()),
+                        ("meaning", &f.meaning_in(locale)),
+                        ("code", &f.code.to_string()),
+                    ];
+                    view! { <li>{fill(td_string!(locale, phone.account.failure), &values)}</li> }
                 }).collect_view()}
             </ul>
         </details>
@@ -126,13 +145,21 @@ fn Phone(info: SandboxInfo, phone: Softphone) -> impl IntoView {
 
 #[component]
 fn LineView(phone: Softphone) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = phone.locale;
     let status = move || match phone.line.get() {
-        Line::Off => "Pick a number to receive calls.".to_owned(),
-        Line::Connecting => "Connecting…".to_owned(),
-        Line::Idle => format!("{}: waiting for calls.", display_phone(&phone.number.get())),
-        Line::Ringing { from, .. } => format!("Incoming call from {}", display_phone(&from)),
-        Line::InCall { .. } => "On a call".to_owned(),
-        Line::Lost => "Connection lost; reconnecting…".to_owned(),
+        Line::Off => td_string!(locale, phone.line.off).to_owned(),
+        Line::Connecting => td_string!(locale, phone.line.connecting).to_owned(),
+        Line::Idle => fill(
+            td_string!(locale, phone.line.idle),
+            &[("number", &display_phone(&phone.number.get()))],
+        ),
+        Line::Ringing { from, .. } => fill(
+            td_string!(locale, phone.line.ringing),
+            &[("number", &display_phone(&from))],
+        ),
+        Line::InCall { .. } => td_string!(locale, phone.line.in_call).to_owned(),
+        Line::Lost => td_string!(locale, phone.line.lost).to_owned(),
     };
     let ringing = move || matches!(phone.line.get(), Line::Ringing { .. });
     let in_call = move || matches!(phone.line.get(), Line::InCall { .. });
@@ -153,9 +180,9 @@ fn LineView(phone: Softphone) -> impl IntoView {
             <p class="line-status" data-testid="line-status">{status}</p>
             <p class="caption">{move || phone.caption.get()}</p>
             <div class="actions">
-                <button type="button" class="primary answer" disabled=move || !ringing() on:click=move |_| act(true)>"Answer"</button>
-                <button type="button" class="decline" disabled=move || !ringing() on:click=move |_| act(false)>"Decline"</button>
-                <button type="button" class="danger hang-up" disabled=move || !in_call() on:click=hang_up>"Hang up"</button>
+                <button type="button" class="primary answer" disabled=move || !ringing() on:click=move |_| act(true)>{t!(i18n, phone.line.answer)}</button>
+                <button type="button" class="decline" disabled=move || !ringing() on:click=move |_| act(false)>{t!(i18n, phone.line.decline)}</button>
+                <button type="button" class="danger hang-up" disabled=move || !in_call() on:click=hang_up>{t!(i18n, phone.line.hang_up)}</button>
             </div>
         </section>
     }
@@ -163,9 +190,10 @@ fn LineView(phone: Softphone) -> impl IntoView {
 
 #[component]
 fn Keypad(phone: Softphone) -> impl IntoView {
+    let i18n = use_i18n();
     let keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
     view! {
-        <section class="panel keypad" aria-label="Keypad">
+        <section class="panel keypad" aria-label=move || t_string!(i18n, phone.keypad)>
             {keys.into_iter().map(|digit| view! {
                 <button type="button" disabled=move || !matches!(phone.line.get(), Line::InCall { .. })
                     on:click=move |_| {
@@ -181,6 +209,8 @@ fn Keypad(phone: Softphone) -> impl IntoView {
 
 #[component]
 fn Inbox(phone: Softphone) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = phone.locale;
     let draft = RwSignal::new(String::new());
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -194,23 +224,20 @@ fn Inbox(phone: Softphone) -> impl IntoView {
     };
     view! {
         <section class="panel softphone-inbox">
-            <h2>"Texts"</h2>
+            <h2>{t!(i18n, phone.inbox.title)}</h2>
             <ul class="inbox" data-testid="inbox">
                 {move || phone.inbox.get().into_iter().map(|text| {
                     let class = if text.incoming { "text in" } else { "text out" };
-                    let status = match text.error_code {
-                        Some(code) => format!("{} ({code})", text.status),
-                        None => text.status.clone(),
-                    };
+                    let status = text.status_in(locale);
                     view! { <li class=class><span class="body">{text.body}</span><span class="status">{status}</span></li> }
                 }).collect_view()}
             </ul>
             <form on:submit=send>
-                <label>"Reply"
+                <label>{t!(i18n, phone.inbox.reply)}
                     <input name="reply" prop:value=draft on:input=move |ev| draft.set(event_target_value(&ev))
                         disabled=move || phone.number.get().is_empty()/>
                 </label>
-                <button type="submit" disabled=move || phone.number.get().is_empty()>"Send text"</button>
+                <button type="submit" disabled=move || phone.number.get().is_empty()>{t!(i18n, phone.inbox.send)}</button>
             </form>
         </section>
     }

@@ -5,7 +5,9 @@
 //! plays (two seconds on, four off, as in North America).
 
 use super::softphone::{Line, Softphone};
-use crate::api::{SoftphoneEvent, SoftphoneRequest};
+use crate::api::{status_word, SoftphoneEvent, SoftphoneRequest};
+use crate::i18n::td_string;
+use crate::locale::fill;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
@@ -124,7 +126,9 @@ fn apply(phone: Softphone, event: SoftphoneEvent) {
             if current.as_deref() == Some(call_sid.as_str()) {
                 stop_ringing();
                 stop_microphone();
-                phone.caption.set(format!("Call ended ({status})."));
+                let status = status_word(&status, phone.locale);
+                let ended = td_string!(phone.locale, phone.line.ended);
+                phone.caption.set(fill(ended, &[("status", &status)]));
                 phone.line.set(Line::Idle);
             }
         }
@@ -150,7 +154,9 @@ pub fn respond(phone: Softphone, call_sid: &str, answer: bool) {
 pub fn hang_up(phone: Softphone) {
     send(&SoftphoneRequest::Hangup);
     stop_microphone();
-    phone.caption.set("Call ended (you hung up).".into());
+    phone
+        .caption
+        .set(td_string!(phone.locale, phone.line.hung_up).into());
     phone.line.set(Line::Idle);
 }
 
@@ -229,7 +235,7 @@ fn start_microphone(phone: Softphone) {
     let Some(devices) = window().navigator().media_devices().ok() else {
         phone
             .error
-            .set("This browser gives no microphone access.".into());
+            .set(td_string!(phone.locale, phone.line.no_microphone).into());
         return;
     };
     let constraints = web_sys::MediaStreamConstraints::new();
@@ -241,9 +247,8 @@ fn start_microphone(phone: Softphone) {
         let stream = match wasm_bindgen_futures::JsFuture::from(promise).await {
             Ok(stream) => stream.unchecked_into::<web_sys::MediaStream>(),
             Err(_) => {
-                phone
-                    .error
-                    .set("The microphone is blocked: the agent will not hear you.".into());
+                let blocked = td_string!(phone.locale, phone.line.microphone_blocked);
+                phone.error.set(blocked.into());
                 return;
             }
         };
@@ -255,7 +260,8 @@ fn start_microphone(phone: Softphone) {
         if let Ok(worklet) = audio.audio_worklet() {
             if let Ok(loading) = worklet.add_module(CAPTURE_MODULE) {
                 if wasm_bindgen_futures::JsFuture::from(loading).await.is_err() {
-                    phone.error.set("The microphone could not start.".into());
+                    let failed = td_string!(phone.locale, phone.line.microphone_failed);
+                    phone.error.set(failed.into());
                     return;
                 }
             }

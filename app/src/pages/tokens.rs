@@ -1,5 +1,7 @@
 //! Admin: API tokens for shop systems that push orders to `POST /api/v1/orders`.
 
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::locale::{fill, use_locale};
 use crate::pages::layout::{action_error, ErrorPanel};
 use crate::server_fns::users::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use leptos::prelude::*;
@@ -19,6 +21,8 @@ const EXAMPLE_REQUEST: &str = r#"curl -X POST {origin}/api/v1/orders \
 /// The API tokens page (admins only).
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let tokens = Resource::new(
@@ -39,42 +43,48 @@ pub fn TokensPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="API tokens"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=td_string!(locale, settings.tokens.title)/>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 let display = crate::use_display();
                 match tokens.await {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(list) => view! {
                         <section class="panel wide">
-                            <h1>"API tokens"</h1>
-                            <p class="hint">"A shop system sends "<code>"POST /api/v1/orders"</code>
-                                " with the header "<code>"Authorization: Bearer <token>"</code>" and the order as JSON. "
-                                "Required: number, customer_name, customer_phone (any usual format), delivery_address, items; "
-                                "times are local, written 2026-11-28 12:00. It answers 201 with the order, 401 without a valid token, "
-                                "422 with the refused fields."</p>
+                            <h1>{t!(i18n, settings.tokens.title)}</h1>
+                            <p class="hint">{t!(i18n, settings.tokens.intro_before)}<code>"POST /api/v1/orders"</code>
+                                {t!(i18n, settings.tokens.intro_header)}<code>"Authorization: Bearer <token>"</code>
+                                {t!(i18n, settings.tokens.intro_after)}</p>
                             <pre class="example"><code>{move || EXAMPLE_REQUEST.replace("{origin}", &origin.get())}</code></pre>
                             {action_error(revoke.value())}
                             <table>
-                                <thead><tr><th>"Name"</th><th>"Token"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                <thead><tr>
+                                    <th>{t!(i18n, settings.tokens.name)}</th><th>{t!(i18n, settings.tokens.token)}</th>
+                                    <th>{t!(i18n, settings.tokens.created_at)}</th><th>{t!(i18n, settings.tokens.last_used)}</th>
+                                    <th></th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|token| view! {
                                         <tr class:inactive=token.revoked>
                                             <td>{token.name.clone()}</td>
                                             <td><code>{token.prefix}"…"</code></td>
                                             <td>{display.date_time(token.created_at)}</td>
-                                            <td>{token.last_used_at.map(|t| display.date_time(t)).unwrap_or_else(|| "never".into())}</td>
+                                            <td>{token.last_used_at.map(|t| display.date_time(t))
+                                                .unwrap_or_else(|| td_string!(locale, settings.tokens.never).into())}</td>
                                             <td>{if token.revoked {
-                                                view! { <span>"revoked"</span> }.into_any()
+                                                view! { <span>{t!(i18n, settings.tokens.revoked)}</span> }.into_any()
                                             } else {
                                                 let id = token.id;
-                                                let name = token.name.clone();
+                                                let question = fill(
+                                                    td_string!(locale, settings.tokens.revoke_confirm),
+                                                    &[("name", &token.name)],
+                                                );
                                                 view! {
                                                     <button type="button" on:click=move |_| {
-                                                        if confirm(&format!("Revoke the token \"{name}\"? Systems using it are refused at once.")) {
+                                                        if confirm(&question) {
                                                             revoke.dispatch(RevokeApiToken { id });
                                                         }
-                                                    }>"Revoke"</button>
+                                                    }>{t!(i18n, settings.tokens.revoke)}</button>
                                                 }.into_any()
                                             }}</td>
                                         </tr>
@@ -87,22 +97,28 @@ pub fn TokensPage() -> impl IntoView {
             })}
         </Suspense>
         <section class="panel">
-            <h2>"Create a token"</h2>
+            <h2>{t!(i18n, settings.tokens.create_title)}</h2>
             <ActionForm action=create node_ref=form attr:class="inline-form" attr:novalidate=true>
-                <label>"Name"<input name="name" placeholder="Shop system" required/></label>
+                <label>{t!(i18n, settings.tokens.name)}
+                    <input name="name" placeholder=move || t_string!(i18n, settings.tokens.name_placeholder) required/>
+                </label>
                 {action_error(create.value())}
-                <button type="submit" class="primary">"Create token"</button>
+                <button type="submit" class="primary">{t!(i18n, settings.tokens.create)}</button>
             </ActionForm>
             {move || create.value().get().and_then(Result::ok).map(|created| {
                 let token = created.token.clone();
                 let copied = RwSignal::new(false);
                 view! {
                     <div class="banner success" role="status">
-                        <p>{format!("Token \"{}\" created. Copy it now; it is not shown again:", created.summary.name)}</p>
+                        <p>{fill(td_string!(locale, settings.tokens.created), &[("name", &created.summary.name)])}</p>
                         <p class="token-row">
                             <code class="secret">{created.token}</code>
                             <button type="button" on:click=move |_| { copy_to_clipboard(&token); copied.set(true); }>
-                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                                {move || if copied.get() {
+                                    td_string!(locale, settings.tokens.copied)
+                                } else {
+                                    td_string!(locale, settings.tokens.copy)
+                                }}
                             </button>
                         </p>
                     </div>

@@ -20,11 +20,18 @@ pub async fn login(
     password: String,
     #[server(default)] next: String,
 ) -> Result<SessionUser, ApiError> {
-    use crate::ports::{client_ip, ports, session, with_status};
+    use crate::ports::{client_ip, ports, session, user_agent, with_status};
     let ports = ports()?;
+    let agent = user_agent().await;
     let result = ports
         .auth
-        .login(&session().await?, &email, &password, client_ip().await?)
+        .login(
+            &session().await?,
+            &email,
+            &password,
+            client_ip().await?,
+            agent.as_deref(),
+        )
         .await;
     let user = with_status(result)?;
     leptos_axum::redirect(crate::pages::layout::safe_next(&next).unwrap_or("/orders"));

@@ -94,3 +94,11 @@ pub async fn import_orders(csv: String) -> Result<ImportReport, ApiError> {
     require_user().await?;
     with_status(ports()?.orders.import(&csv).await)
 }
+
+/// Deletes an order created by mistake (admins). Refused once the order has calls or texts.
+#[server(endpoint = "orders/delete")]
+pub async fn delete_order(id: i64) -> Result<(), ApiError> {
+    use crate::ports::{ports, require_admin, with_status};
+    let admin = require_admin().await?;
+    with_status(ports()?.orders.delete(&admin, id).await)
+}

@@ -12,6 +12,7 @@
 //!
 //! Anything else, such as "stop please" or "non", is an ordinary reply.
 
+use crate::i18n::{td_string, Locale};
 use serde::{Deserialize, Serialize};
 
 /// The customer's choice expressed by a keyword reply.
@@ -21,6 +22,16 @@ pub enum Keyword {
     OptOut,
     /// The customer wants messages again.
     OptIn,
+}
+
+impl Keyword {
+    /// The customer's choice in `locale`'s words: "opted out", "opted in again".
+    pub fn label_in(self, locale: Locale) -> &'static str {
+        match self {
+            Keyword::OptOut => td_string!(locale, texts.keyword.opted_out),
+            Keyword::OptIn => td_string!(locale, texts.keyword.opted_in),
+        }
+    }
 }
 
 /// Words that opt the sender out.

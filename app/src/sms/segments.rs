@@ -20,6 +20,8 @@
 //! No substitution is done here ("smart encoding" that turns `’` into `'`): the count is for the
 //! text exactly as written.
 
+use crate::i18n::{td_string, Locale};
+use crate::locale::{count_text, fill};
 use serde::{Deserialize, Serialize};
 
 /// Twilio's limit on the `Body` of one message, in characters.
@@ -155,6 +157,57 @@ pub fn count(body: &str) -> SmsCount {
         ucs2_characters,
         per_segment,
         remaining,
+    }
+}
+
+impl SmsCount {
+    /// "12 characters · GSM-7 · 1 segment" in `locale`'s words, naming (up to eight of) the
+    /// characters that force UCS-2.
+    pub fn summary_in(&self, locale: Locale) -> String {
+        let encoding = match self.encoding {
+            Encoding::Gsm7 => "GSM-7".to_owned(),
+            Encoding::Ucs2 => {
+                let forcing: String = self.ucs2_characters.iter().take(8).collect();
+                fill(
+                    td_string!(locale, texts.counter.ucs2),
+                    &[("characters", &forcing)],
+                )
+            }
+        };
+        let segments = count_text(
+            locale,
+            self.segments as u64,
+            td_string!(locale, texts.counter.segments.one),
+            td_string!(locale, texts.counter.segments.other),
+        );
+        format!("{} · {encoding} · {segments}", self.characters_in(locale))
+    }
+
+    /// "12 characters before filling in, 1 segment(s)": a template's count, in `locale`'s words.
+    pub fn template_summary_in(&self, locale: Locale) -> String {
+        let segments = count_text(
+            locale,
+            self.segments as u64,
+            td_string!(locale, texts.counter.template_segments.one),
+            td_string!(locale, texts.counter.template_segments.other),
+        );
+        fill(
+            td_string!(locale, texts.counter.template),
+            &[
+                ("characters", &self.characters_in(locale)),
+                ("segments", &segments),
+            ],
+        )
+    }
+
+    /// "12 characters" in `locale`'s words.
+    fn characters_in(&self, locale: Locale) -> String {
+        count_text(
+            locale,
+            self.characters as u64,
+            td_string!(locale, texts.counter.characters.one),
+            td_string!(locale, texts.counter.characters.other),
+        )
     }
 }
 
@@ -306,5 +359,33 @@ mod tests {
         assert!(too_long(&a(MAX_CHARACTERS + 1)));
         // Characters, not bytes: 1600 two-byte characters are still allowed.
         assert!(!too_long(&"é".repeat(MAX_CHARACTERS)));
+    }
+
+    #[test]
+    fn counts_are_said_in_each_language() {
+        assert_eq!(
+            count("Hello").summary_in(Locale::en),
+            "5 characters · GSM-7 · 1 segment"
+        );
+        assert_eq!(
+            count("").summary_in(Locale::en),
+            "0 characters · GSM-7 · 0 segments"
+        );
+        assert_eq!(
+            count("reçu").summary_in(Locale::en),
+            "4 characters · UCS-2 (because of ç) · 1 segment"
+        );
+        assert_eq!(
+            count("reçu").summary_in(Locale::fr),
+            "4 caractères · UCS-2 (à cause de ç) · 1 segment"
+        );
+        assert_eq!(
+            count(&a(161)).template_summary_in(Locale::en),
+            "161 characters before filling in, 2 segment(s)"
+        );
+        assert_eq!(
+            count("a").template_summary_in(Locale::en),
+            "1 characters before filling in, 1 segment(s)"
+        );
     }
 }

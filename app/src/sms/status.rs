@@ -18,6 +18,8 @@
 //! [`Posting`]: MessageStatus::Posting
 //! [`Sent`]: MessageStatus::Sent
 
+use crate::i18n::{td_string, Locale};
+use crate::locale::fill;
 use serde::{Deserialize, Serialize};
 
 /// Where an outbound message stands.
@@ -82,6 +84,24 @@ impl MessageStatus {
             MessageStatus::Failed => "failed",
             MessageStatus::Read => "read",
             MessageStatus::Canceled => "canceled",
+        }
+    }
+
+    /// The status in `locale`'s words (in English, the same word as [`as_str`](Self::as_str)).
+    pub fn label_in(self, locale: Locale) -> &'static str {
+        match self {
+            MessageStatus::Pending => td_string!(locale, texts.status.pending),
+            MessageStatus::Posting => td_string!(locale, texts.status.posting),
+            MessageStatus::Accepted => td_string!(locale, texts.status.accepted),
+            MessageStatus::Scheduled => td_string!(locale, texts.status.scheduled),
+            MessageStatus::Queued => td_string!(locale, texts.status.queued),
+            MessageStatus::Sending => td_string!(locale, texts.status.sending),
+            MessageStatus::Sent => td_string!(locale, texts.status.sent),
+            MessageStatus::Delivered => td_string!(locale, texts.status.delivered),
+            MessageStatus::Undelivered => td_string!(locale, texts.status.undelivered),
+            MessageStatus::Failed => td_string!(locale, texts.status.failed),
+            MessageStatus::Read => td_string!(locale, texts.status.read),
+            MessageStatus::Canceled => td_string!(locale, texts.status.canceled),
         }
     }
 
@@ -187,6 +207,46 @@ pub fn describe_error(code: u32) -> String {
     match explain_error(code) {
         Some(words) => format!("Twilio error {code}: {words}"),
         None => format!("Twilio error {code}"),
+    }
+}
+
+/// [`explain_error`] in `locale`'s words.
+pub fn explain_error_in(code: u32, locale: Locale) -> Option<&'static str> {
+    let words = match code {
+        30001 => td_string!(locale, texts.twilio.e30001),
+        30002 => td_string!(locale, texts.twilio.e30002),
+        30003 => td_string!(locale, texts.twilio.e30003),
+        30004 => td_string!(locale, texts.twilio.e30004),
+        30005 => td_string!(locale, texts.twilio.e30005),
+        30006 => td_string!(locale, texts.twilio.e30006),
+        30007 => td_string!(locale, texts.twilio.e30007),
+        30008 => td_string!(locale, texts.twilio.e30008),
+        30034 => td_string!(locale, texts.twilio.e30034),
+        21211 => td_string!(locale, texts.twilio.e21211),
+        21408 => td_string!(locale, texts.twilio.e21408),
+        21606 => td_string!(locale, texts.twilio.e21606),
+        21608 => td_string!(locale, texts.twilio.e21608),
+        21610 => td_string!(locale, texts.twilio.e21610),
+        21612 => td_string!(locale, texts.twilio.e21612),
+        21614 => td_string!(locale, texts.twilio.e21614),
+        _ => return None,
+    };
+    Some(words)
+}
+
+/// [`describe_error`] in `locale`'s words; with `words` (Twilio's own, shown as they came) in
+/// place of this app's explanation when given.
+pub fn describe_error_in(code: u32, words: Option<&str>, locale: Locale) -> String {
+    let code_text = code.to_string();
+    match words.or_else(|| explain_error_in(code, locale)) {
+        Some(explanation) => fill(
+            td_string!(locale, texts.twilio.error_explained),
+            &[("code", &code_text), ("explanation", explanation)],
+        ),
+        None => fill(
+            td_string!(locale, texts.twilio.error),
+            &[("code", &code_text)],
+        ),
     }
 }
 

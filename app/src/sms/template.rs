@@ -12,6 +12,8 @@
 //! Both stay in the GSM-7 alphabet so that a typical message costs one or two segments.
 
 use super::segments;
+use crate::i18n::{td_string, Locale};
+use crate::locale::fill;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -104,6 +106,33 @@ impl fmt::Display for TemplateError {
 }
 
 impl std::error::Error for TemplateError {}
+
+impl TemplateError {
+    /// The message in `locale`'s words (in English, the same as its `Display`).
+    pub fn message_in(&self, locale: Locale) -> String {
+        match self {
+            TemplateError::Empty => td_string!(locale, texts.template_errors.empty).to_owned(),
+            TemplateError::UnknownPlaceholder(name) => {
+                let list: Vec<String> = Placeholder::ALL
+                    .iter()
+                    .map(|p| format!("{{{}}}", p.name()))
+                    .collect();
+                let text = td_string!(locale, texts.template_errors.unknown_placeholder);
+                // The list first: the unknown name could itself be `{list}`.
+                let text = fill(text, &[("list", &list.join(", "))]);
+                fill(&text, &[("name", &format!("{{{name}}}"))])
+            }
+            TemplateError::Unclosed => fill(
+                td_string!(locale, texts.template_errors.unclosed),
+                &[("open", "{"), ("close", "}"), ("escaped", "{{")],
+            ),
+            TemplateError::TooLong => fill(
+                td_string!(locale, texts.template_errors.too_long),
+                &[("max", &segments::MAX_CHARACTERS.to_string())],
+            ),
+        }
+    }
+}
 
 /// The values of the placeholders for one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -60,14 +60,23 @@ fn session_error(error: tower_sessions::session::Error) -> ApiError {
     ApiError::Internal
 }
 
-/// Binds the session to `user` (with a fresh id) at the account's current session version.
+/// Binds the session to `user` (with a fresh id) at the account's current session version, and
+/// lists it among the user's sessions (from `ip`).
 async fn start_session(
+    db: &DatabaseConnection,
     session: &Session,
     user: &crate::db::entities::users::Model,
+    ip: Option<String>,
+    agent: Option<&str>,
 ) -> Result<(), ApiError> {
+    let handle = uuid::Uuid::new_v4().simple().to_string();
+    repo::user_sessions::insert(db, &handle, user.id, ip, agent)
+        .await
+        .map_err(db_error)?;
     let auth = session::SessionAuth {
         user_id: user.id,
         version: user.session_version,
+        handle: Some(handle),
     };
     session::sign_in(session, auth).await.map_err(session_error)
 }
@@ -168,6 +177,7 @@ impl AuthPort for AuthService {
         email: &str,
         password_text: &str,
         ip: IpAddr,
+        agent: Option<&str>,
     ) -> Result<SessionUser, ApiError> {
         let email = repo::users::normalize_email(email);
         let ip = ip.to_string();
@@ -192,13 +202,22 @@ impl AuthPort for AuthService {
         repo::login_attempts::mark_succeeded(&self.db, attempt)
             .await
             .map_err(db_error)?;
-        start_session(session, &user).await?;
+        start_session(&self.db, session, &user, Some(ip.clone()), agent).await?;
         tracing::info!(user_id = user.id, "signed in");
         Ok((&user).into())
     }
 
     async fn logout(&self, session: &Session) -> Result<(), ApiError> {
         let id = session.id();
+        if let Ok(Some(session::SessionAuth {
+            handle: Some(handle),
+            ..
+        })) = session::auth_of(session).await
+        {
+            repo::user_sessions::delete(&self.db, &handle)
+                .await
+                .map_err(db_error)?;
+        }
         session::sign_out(session).await.map_err(session_error)?;
         if let Some(id) = id {
             self.hub
@@ -254,7 +273,7 @@ impl AuthPort for AuthService {
             .await
             .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
-        start_session(session, &user).await?;
+        start_session(&self.db, session, &user, None, None).await?;
         tracing::info!(user_id = user.id, "first admin created from the setup link");
         Ok((&user).into())
     }

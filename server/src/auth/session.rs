@@ -23,11 +23,15 @@ const AUTH_KEY: &str = "auth";
 /// The key under which the session keeps when it was last written back (Unix milliseconds).
 const TOUCHED_KEY: &str = "touched_ms";
 
-/// What a signed-in session remembers: the user and the account's session version at login.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+/// What a signed-in session remembers: the user, the account's session version at login, and
+/// the session's row in `user_sessions` (what the profile lists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub user_id: i32,
     pub version: i32,
+    /// Sessions signed in before the profile's list existed have none.
+    #[serde(default)]
+    pub handle: Option<String>,
 }
 
 /// The session store of whichever database the server runs on.
@@ -128,6 +132,22 @@ pub async fn sign_in(
         .await
 }
 
+/// The signed-in state of `session`, if any.
+pub async fn auth_of(
+    session: &Session,
+) -> Result<Option<SessionAuth>, tower_sessions::session::Error> {
+    session.get::<SessionAuth>(AUTH_KEY).await
+}
+
+/// Keeps `session` signed in under a new account session version (after its own password
+/// change, which ended every other session).
+pub async fn restamp(
+    session: &Session,
+    auth: SessionAuth,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(AUTH_KEY, auth).await
+}
+
 /// Whether a signed-in session last written at `last_ms` must be written again at `now_ms`.
 ///
 /// tower-sessions moves an on-inactivity expiry (in the store and in the cookie's Max-Age) only
@@ -143,17 +163,18 @@ pub fn touch_due(last_ms: Option<i64>, now_ms: i64, inactivity: std::time::Durat
 }
 
 /// Slides the session's expiry when [`touch_due`] says so (the layer saves it after the
-/// response, with a fresh expiry and cookie).
+/// response, with a fresh expiry and cookie); whether it did.
 async fn keep_alive(
     session: &Session,
     inactivity: std::time::Duration,
-) -> Result<(), tower_sessions::session::Error> {
+) -> Result<bool, tower_sessions::session::Error> {
     let now_ms = Utc::now().timestamp_millis();
     let last_ms = session.get::<i64>(TOUCHED_KEY).await?;
-    if touch_due(last_ms, now_ms, inactivity) {
+    let due = touch_due(last_ms, now_ms, inactivity);
+    if due {
         session.insert(TOUCHED_KEY, now_ms).await?;
     }
-    Ok(())
+    Ok(due)
 }
 
 /// What a long-lived connection needs to check its session again: the store and the users.
@@ -239,8 +260,26 @@ pub async fn resolve_user(
     let user = match session.get::<SessionAuth>(AUTH_KEY).await {
         Ok(Some(auth)) => match repo::users::find_by_id(&resolver.db, auth.user_id).await {
             Ok(Some(user)) if user.active && user.session_version == auth.version => {
-                if let Err(error) = keep_alive(&session, resolver.session_inactivity).await {
-                    tracing::error!(%error, "could not extend the session");
+                match keep_alive(&session, resolver.session_inactivity).await {
+                    Ok(true) => {
+                        if let Some(handle) = &auth.handle {
+                            let agent = request
+                                .headers()
+                                .get(axum::http::header::USER_AGENT)
+                                .and_then(|v| v.to_str().ok());
+                            let seen = repo::user_sessions::touch(
+                                &resolver.db,
+                                handle,
+                                ip.to_string(),
+                                agent,
+                            );
+                            if let Err(error) = seen.await {
+                                tracing::warn!(%error, "could not record the session's use");
+                            }
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(%error, "could not extend the session"),
                 }
                 Some((&user).into())
             }

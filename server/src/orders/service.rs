@@ -4,7 +4,9 @@ use super::{csv_import::CsvRow, demo, parse_csv, validate_input, ValidOrder};
 use crate::db::repo::orders::Term;
 use crate::db::{db_error, repo};
 use crate::phone::{looks_like_phone, parse_e164};
-use app::api::{ApiError, FieldError, ImportReport, ImportRow, OrderDetail, OrderInput, OrderPage};
+use app::api::{
+    ApiError, FieldError, ImportReport, ImportRow, OrderDetail, OrderInput, OrderPage, SessionUser,
+};
 use app::ports::{OrderQuery, OrdersPort};
 use migration::search_text::{digits, words};
 use phonenumber::country;
@@ -213,6 +215,53 @@ impl OrdersPort for OrdersService {
             .await
             .map_err(db_error)?;
         Ok(model.into())
+    }
+
+    async fn delete(&self, actor: &SessionUser, id: i64) -> Result<(), ApiError> {
+        use crate::db::entities::{calls, orders, sms_messages, sms_replies};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+        let id = repo::row_id(id).ok_or(ApiError::NotFound)?;
+        let txn = self.db.begin().await.map_err(db_error)?;
+        let order = orders::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(db_error)?
+            .ok_or(ApiError::NotFound)?;
+        let calls = calls::Entity::find()
+            .filter(calls::Column::OrderId.eq(id))
+            .count(&txn)
+            .await
+            .map_err(db_error)?;
+        let texts = sms_messages::Entity::find()
+            .filter(sms_messages::Column::OrderId.eq(id))
+            .count(&txn)
+            .await
+            .map_err(db_error)?
+            + sms_replies::Entity::find()
+                .filter(sms_replies::Column::OrderId.eq(id))
+                .count(&txn)
+                .await
+                .map_err(db_error)?;
+        if calls + texts > 0 {
+            return Err(ApiError::Conflict(format!(
+                "order {} has {calls} call(s) and {texts} text(s): it stays on record with them; set its status to cancelled instead",
+                order.number
+            )));
+        }
+        // A call or text created meanwhile makes the delete fail on its foreign key: refused too.
+        let deleted = orders::Entity::delete_by_id(id).exec(&txn).await;
+        match deleted {
+            Ok(_) => txn.commit().await.map_err(db_error)?,
+            Err(error) => {
+                tracing::warn!(%error, order_id = id, "order delete refused by the database");
+                return Err(ApiError::Conflict(format!(
+                    "order {} just got a call or a text: it stays on record",
+                    order.number
+                )));
+            }
+        }
+        tracing::info!(order_id = id, number = %order.number, by = actor.id, "order deleted");
+        Ok(())
     }
 
     async fn load_demo_data(&self) -> Result<u64, ApiError> {

@@ -45,8 +45,10 @@ impl Encoded {
 pub enum SessionEnd {
     /// One session (signed out).
     Session { id: String },
-    /// Every session of an account (password reset, deactivated).
+    /// Every session of an account (password reset, deactivated, signed out everywhere).
     User { user_id: i64 },
+    /// Every session of an account but one (the user changed their password in that one).
+    UserExcept { user_id: i64, keep: String },
 }
 
 /// Capacity of the broadcast channel; a receiver further behind gets `Lagged` and a snapshot.

@@ -89,6 +89,9 @@ impl SessionGuard {
         match end {
             SessionEnd::Session { id } => *id == self.session,
             SessionEnd::User { user_id } => *user_id == self.user_id,
+            SessionEnd::UserExcept { user_id, keep } => {
+                *user_id == self.user_id && *keep != self.session
+            }
         }
     }
 }

@@ -230,6 +230,7 @@ impl SettingsPort for SettingsService {
         app::api::DisplayPrefs {
             time_zone: current.get(SettingKey::BusinessTimeZone).to_owned(),
             currency: current.get(SettingKey::Currency).to_owned(),
+            lang: Default::default(),
         }
     }
 

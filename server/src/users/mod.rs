@@ -1,5 +1,7 @@
 //! Accounts and API tokens: the `UsersPort` implementation.
 
+pub mod account;
+
 use crate::auth::password;
 use crate::db::{db_error, repo};
 use app::api::{
@@ -80,11 +82,15 @@ impl UsersPort for UsersService {
             )]));
         }
         let user = find_user(&self.db, id).await?;
+        let user_id = user.id;
         let hash = self
             .hasher
             .hash(SecretString::from(password_text.to_owned()))
             .await?;
         repo::users::set_password(&self.db, user, hash)
+            .await
+            .map_err(db_error)?;
+        repo::user_sessions::delete_for_user(&self.db, user_id, None)
             .await
             .map_err(db_error)?;
         self.hub
@@ -114,6 +120,9 @@ impl UsersPort for UsersService {
                 .await
                 .map_err(db_error)?
         };
+        repo::user_sessions::delete_for_user(&txn, user_id, None)
+            .await
+            .map_err(db_error)?;
         txn.commit().await.map_err(db_error)?;
         self.hub
             .end_sessions(crate::realtime::SessionEnd::User { user_id: id });

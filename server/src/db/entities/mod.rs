@@ -15,4 +15,5 @@ pub mod sms_messages;
 pub mod sms_replies;
 pub mod sms_suppressions;
 pub mod sms_templates;
+pub mod user_sessions;
 pub mod users;

@@ -14,6 +14,8 @@ pub struct Model {
     pub role: String,
     pub active: bool,
     pub session_version: i32,
+    /// The interface language the user chose (`en`, `fr`); NULL: the browser's.
+    pub language: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ pub mod setup_tokens;
 pub mod sms;
 pub mod sms_contacts;
 pub mod sms_outbox;
+pub mod user_sessions;
 pub mod users;
 
 /// Converts a wire id (i64) to a row id; ids out of range name no row.

@@ -106,6 +106,7 @@ impl From<&users::Model> for SessionUser {
             email: user.email.clone(),
             name: user.name.clone(),
             role: role_of(user),
+            language: user.language.as_deref().and_then(|l| l.parse().ok()),
         }
     }
 }
