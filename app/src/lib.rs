@@ -145,6 +145,15 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Signed in as a user whose profile speaks another language than this page: reload in it.
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = login.value().get() {
+            if user.language.is_some_and(|lang| lang != locale::use_lang()) {
+                locale::reload_in_profile_language();
+            }
+        }
+    });
+
     // Lets end-to-end tests (and people reading the DOM) know when the page is interactive.
     Effect::new(|_| {
         if let Some(body) = document().body() {

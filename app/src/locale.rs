@@ -89,6 +89,30 @@ pub fn negotiate(accept_language: &str) -> Option<Lang> {
     ranked.first().map(|(_, _, lang)| *lang)
 }
 
+/// Loads the page the browser is going to afresh, so the server renders it in the signed-in
+/// user's language (after signing in as a user whose profile speaks another language than the
+/// sign-in page did): the `next` of `/login?next=…`, else the current address.
+pub fn reload_in_profile_language() {
+    #[cfg(feature = "hydrate")]
+    if let Some(location) = web_sys::window().map(|w| w.location()) {
+        let here = location.pathname().unwrap_or_default();
+        let target = if here == "/login" {
+            let search = location.search().unwrap_or_default();
+            search
+                .trim_start_matches('?')
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("next="))
+                .and_then(|next| js_sys::decode_uri_component(next).ok())
+                .and_then(|next| next.as_string())
+                .filter(|next| crate::pages::layout::safe_next(next).is_some())
+                .unwrap_or_else(|| "/orders".to_owned())
+        } else {
+            location.href().unwrap_or_else(|_| "/orders".to_owned())
+        };
+        let _ = location.assign(&target);
+    }
+}
+
 /// Provides the translation context for the whole app (language chosen by [`server_choice`]
 /// on the server, read from `<html lang>` in the browser). Used instead of the generated
 /// `I18nContextProvider`, which also renders an empty `<script>` the page's content security

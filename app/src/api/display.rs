@@ -130,6 +130,10 @@ pub struct DisplayPrefs {
     /// The reader's language (set in the page from the translation context; not sent).
     #[serde(skip)]
     pub lang: Lang,
+    /// The business's language (Settings › Agent › Language): a customer's when the order does
+    /// not say.
+    #[serde(default)]
+    pub business_lang: Lang,
 }
 
 impl Default for DisplayPrefs {
@@ -138,6 +142,7 @@ impl Default for DisplayPrefs {
             time_zone: "UTC".into(),
             currency: "EUR".into(),
             lang: Lang::En,
+            business_lang: Lang::En,
         }
     }
 }
@@ -217,6 +222,7 @@ mod tests {
             time_zone: "Europe/Paris".into(),
             currency: "EUR".into(),
             lang: Lang::En,
+            business_lang: Lang::Fr,
         };
         let winter = Utc.with_ymd_and_hms(2026, 11, 28, 13, 5, 0).unwrap();
         let summer = Utc.with_ymd_and_hms(2026, 7, 1, 13, 5, 0).unwrap();
@@ -248,6 +254,7 @@ mod tests {
             time_zone: "Europe/Paris".into(),
             currency: "EUR".into(),
             lang: Lang::Fr,
+            business_lang: Lang::Fr,
         };
         let at = Utc.with_ymd_and_hms(2026, 11, 28, 16, 30, 9).unwrap();
         assert_eq!(paris.short_time(at), "28 nov. 17:30");

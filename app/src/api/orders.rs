@@ -148,6 +148,9 @@ pub struct OrderDetail {
     /// Another window the customer asked for on a call, in their words, and when.
     pub window_request: Option<String>,
     pub window_request_at: Option<DateTime<Utc>>,
+    /// The customer's language when known; `None`: the business's language.
+    #[serde(default)]
+    pub language: Option<super::Lang>,
 }
 
 /// An order as people type it (form, CSV row or JSON API): raw text that the server parses and
@@ -174,6 +177,9 @@ pub struct OrderInput {
     pub driver_name: String,
     #[serde(default)]
     pub driver_phone: String,
+    /// The customer's language, `en` or `fr`; empty: the business's language.
+    #[serde(default)]
+    pub language: String,
 }
 
 /// One CSV row as the import preview shows it.

@@ -120,7 +120,7 @@ pub fn RequireLogin() -> impl IntoView {
                         // page uses the same rule on the server and in the browser.
                         view! {
                             <Outlet/>
-                            <footer class="page-foot">{user.display.summary()}</footer>
+                            <footer class="page-foot">{user.display.clone().in_lang(crate::locale::use_lang()).summary()}</footer>
                         }.into_any()
                     }
                     Ok(None) => {

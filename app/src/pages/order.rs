@@ -151,6 +151,7 @@ fn OrderDetails(
                     {move || current.with(|order| window_answer(order, &window_display, locale))}
                 </dd>
                 <dt>{t!(i18n, orders.detail.driver)}</dt><dd>{driver}</dd>
+                <dt>{t!(i18n, orders.language.label)}</dt><dd class="customer-language">{customer_language(order.language, &display, locale)}</dd>
                 <dt>{t!(i18n, orders.detail.notes)}</dt><dd class="notes">{move || current.with(|order| order.notes.clone())}</dd>
                 <dt>{t!(i18n, orders.detail.created)}</dt><dd>{display.date_time(order.created_at)}</dd>
                 <dt>{t!(i18n, orders.detail.updated)}</dt><dd>{display.date_time(order.updated_at)}</dd>
@@ -234,6 +235,10 @@ fn input_of(order: &OrderDetail) -> OrderInput {
         notes: order.notes.clone(),
         driver_name: order.driver_name.clone().unwrap_or_default(),
         driver_phone: order.driver_phone.clone().unwrap_or_default(),
+        language: order
+            .language
+            .map(|l| l.code().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -306,6 +311,8 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
                 </div>
                 <FieldMessage message=field("driver_name")/>
                 <FieldMessage message=field("driver_phone")/>
+                <CustomerLanguage chosen=initial.language.clone()/>
+                <FieldMessage message=field("language")/>
                 {action_error(value)}
                 <div class="form-actions">
                     <button type="submit" class="primary">{t!(i18n, orders.form.save)}</button>
@@ -313,5 +320,48 @@ fn OrderForm(order_id: Option<i64>, initial: OrderInput) -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// The customer's language as the order page shows it: `Français`, or the business's language
+/// marked as such when the order does not say.
+fn customer_language(
+    language: Option<crate::api::Lang>,
+    display: &crate::api::DisplayPrefs,
+    locale: crate::i18n::Locale,
+) -> String {
+    match language {
+        Some(lang) => lang.endonym().to_owned(),
+        None => fill(
+            td_string!(locale, orders.language.business_default),
+            &[("language", display.business_lang.endonym())],
+        ),
+    }
+}
+
+/// The form's customer language: the business's (empty), English or French.
+#[component]
+fn CustomerLanguage(chosen: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = use_locale();
+    let display = crate::use_display();
+    let business = fill(
+        td_string!(locale, orders.language.business_default),
+        &[("language", display.business_lang.endonym())],
+    );
+    let options = std::iter::once(("".to_owned(), business)).chain(
+        crate::api::Lang::ALL
+            .into_iter()
+            .map(|lang| (lang.code().to_owned(), lang.endonym().to_owned())),
+    );
+    view! {
+        <label>{t!(i18n, orders.language.label)}
+            <select name="input[language]">
+                {options.map(|(code, label)| {
+                    let selected = code == chosen;
+                    view! { <option value=code selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }

@@ -32,6 +32,8 @@ pub struct CreateOrderRequest {
     pub driver_name: Option<String>,
     #[serde(default)]
     pub driver_phone: Option<String>,
+    /// The customer's language: `en` or `fr` (default: the business's).
+    pub language: Option<String>,
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -68,6 +70,7 @@ pub async fn create(
         notes: request.notes.unwrap_or_default(),
         driver_name: request.driver_name.unwrap_or_default(),
         driver_phone: request.driver_phone.unwrap_or_default(),
+        language: request.language.unwrap_or_default(),
     };
     let order = validate_with_items(&input, check_items(request.items), orders.region)
         .map_err(ApiError::Validation)?;

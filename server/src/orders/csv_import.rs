@@ -126,6 +126,7 @@ pub fn parse_csv(text: &str, region: phonenumber::country::Id) -> Result<Vec<Csv
                     notes: get("notes"),
                     driver_name: get("driver_name"),
                     driver_phone: get("driver_phone"),
+                    language: get("language"),
                 };
                 let errors = if record.len() != headers.len() {
                     vec![FieldError::new(

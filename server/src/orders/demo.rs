@@ -110,6 +110,8 @@ fn one(rng: &mut StdRng, number: u64, created: DateTime<Utc>) -> ValidOrder {
         },
         driver_name: driver.map(|(name, _)| name.to_owned()),
         driver_phone: driver.map(|(_, phone)| phone.to_owned()),
+        // Most customers speak the business's language; a few asked for English.
+        language: (number % 10 == 3).then_some(app::api::Lang::En),
     }
 }
 

@@ -175,6 +175,7 @@ mod tests {
             window_confirmed_at: None,
             window_request: None,
             window_request_at: None,
+            language: None,
         };
         let facts = facts_of(&order, "Boulangerie Lune");
         assert_eq!(

@@ -19,6 +19,8 @@ pub struct ValidOrder {
     pub notes: String,
     pub driver_name: Option<String>,
     pub driver_phone: Option<String>,
+    /// The customer's language; `None`: the business's language.
+    pub language: Option<app::api::Lang>,
 }
 
 impl ValidOrder {
@@ -102,6 +104,16 @@ pub fn validate_with_items(
         Some(text) => parse_phone(&text, region).map(Some),
     };
 
+    let language = match input.language.trim() {
+        "" => None,
+        code => match code.parse() {
+            Ok(lang) => Some(lang),
+            Err(message) => {
+                errors.push(FieldError::new("language", message));
+                None
+            }
+        },
+    };
     let status = status.map_err(|m| errors.push(FieldError::new("status", m)));
     let customer_phone =
         customer_phone.map_err(|m| errors.push(FieldError::new("customer_phone", m)));
@@ -137,6 +149,7 @@ pub fn validate_with_items(
             notes,
             driver_name,
             driver_phone,
+            language,
         }),
         _ => Err(errors),
     }
@@ -298,6 +311,7 @@ mod tests {
             notes: String::new(),
             driver_name: String::new(),
             driver_phone: String::new(),
+            language: String::new(),
         }
     }
 

@@ -231,6 +231,11 @@ impl SettingsPort for SettingsService {
             time_zone: current.get(SettingKey::BusinessTimeZone).to_owned(),
             currency: current.get(SettingKey::Currency).to_owned(),
             lang: Default::default(),
+            // `fr-FR` -> French; a language the interface does not speak -> English.
+            business_lang: current
+                .get(SettingKey::AgentLanguage)
+                .parse()
+                .unwrap_or_default(),
         }
     }
 

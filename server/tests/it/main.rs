@@ -8,6 +8,7 @@
     reason = "setup helpers panic when the test environment is broken"
 )]
 
+mod account;
 mod api_orders;
 mod auth;
 mod call_safety;

@@ -37,6 +37,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub window_request: Option<String>,
     pub window_request_at: Option<DateTimeUtc>,
+    /// The customer's language (`en`, `fr`); NULL: the business's language.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

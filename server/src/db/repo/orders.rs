@@ -180,6 +180,7 @@ fn active_model(order: &ValidOrder, now: DateTime<Utc>) -> orders::ActiveModel {
         notes: Set(order.notes.clone()),
         driver_name: Set(order.driver_name.clone()),
         driver_phone: Set(order.driver_phone.clone()),
+        language: Set(order.language.map(|l| l.code().to_owned())),
         search_text: Set(search_text(order)),
         updated_at: Set(now),
         ..Default::default()
@@ -277,6 +278,7 @@ impl From<orders::Model> for OrderDetail {
             window_confirmed_at: model.window_confirmed_at,
             window_request: model.window_request,
             window_request_at: model.window_request_at,
+            language: model.language.as_deref().and_then(|l| l.parse().ok()),
         }
     }
 }
@@ -306,6 +308,7 @@ mod tests {
             notes: String::new(),
             driver_name: None,
             driver_phone: driver_phone.map(Into::into),
+            language: None,
         }
     }
 
