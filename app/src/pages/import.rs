@@ -23,6 +23,7 @@ const OPTIONAL: &[&str] = &[
     "notes",
     "driver_name",
     "driver_phone",
+    "language",
 ];
 
 /// The import page.

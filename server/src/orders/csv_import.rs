@@ -12,7 +12,7 @@ pub struct CsvRow {
     pub result: Result<ValidOrder, Vec<FieldError>>,
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "number",
     "status",
     "customer_name",
@@ -24,6 +24,7 @@ const COLUMNS: [&str; 11] = [
     "notes",
     "driver_name",
     "driver_phone",
+    "language",
 ];
 const REQUIRED: [&str; 5] = [
     "number",
@@ -201,6 +202,20 @@ mod tests {
         assert!(parse_csv("number,customer_name\n", FR)
             .unwrap_err()
             .contains("customer_phone"));
+    }
+
+    #[test]
+    fn the_language_column_sets_the_customer_s_language() {
+        let text = format!(
+            "{},language\nA-1,Ann,06 12 34 56 78,1 rue A,1 x Pizza @ 10,en\nA-2,Bob,06 12 34 56 79,2 rue B,1 x Pizza @ 10,\nA-3,Cy,06 12 34 56 77,3 rue C,1 x Pizza @ 10,de\n",
+            HEADER.trim_end()
+        );
+        let rows = parse_csv(&text, FR).unwrap();
+        let language = |i: usize| rows[i].result.as_ref().map(|order| order.language);
+        assert_eq!(language(0), Ok(Some(app::api::Lang::En)));
+        assert_eq!(language(1), Ok(None));
+        let refused = rows[2].result.as_ref().unwrap_err();
+        assert_eq!(refused[0].field, "language");
     }
 
     #[test]
