@@ -293,7 +293,11 @@ impl CallsPort for CallsService {
         let Some(sid) = call.call_sid.clone().filter(|_| !status.is_final()) else {
             return Ok(call.into());
         };
-        let end_as = if status.rank() < CallStatus::InProgress.rank() {
+        // Twilio fetches the call's TwiML when the call is answered: once it has (the media
+        // token was issued), the call is in progress even if its `in-progress` callback has not
+        // arrived yet, and only `completed` ends it (`canceled` would be ignored).
+        let answered = call.media_token_issued_at.is_some();
+        let end_as = if status.rank() < CallStatus::InProgress.rank() && !answered {
             "canceled"
         } else {
             "completed"
