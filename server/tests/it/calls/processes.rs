@@ -187,7 +187,9 @@ async fn hang_up_on_one_process_ends_the_call_bridged_by_the_other() {
             // `completed`, though no status callback said `in-progress` yet: the voice webhook
             // (answered) has run, and Twilio ignores `canceled` for a call in progress.
             assert!(
-                update.iter().any(|(k, v)| k == "Status" && v == "completed"),
+                update
+                    .iter()
+                    .any(|(k, v)| k == "Status" && v == "completed"),
                 "{update:?}"
             );
             return;

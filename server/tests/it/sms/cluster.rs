@@ -68,10 +68,14 @@ async fn the_send_rate_per_sender_holds_across_two_processes() {
     // (Two processes pacing alone would send them in about 1 s.)
     let span = arrivals[COUNT - 1].duration_since(arrivals[0]);
     assert!(span >= Duration::from_millis(1_900), "21 texts in {span:?}");
+    // Each text leaves at its booked slot (100 ms apart), but reaches the fake Twilio after the
+    // scheduler lets its process run: on a loaded 2-core machine one arrival was seen 80 ms late,
+    // shortening the window it starts. Two processes each pacing alone would put 11 texts
+    // within about 500 ms.
     for pair in arrivals.windows(11) {
         let window = pair[10].duration_since(pair[0]);
         assert!(
-            window >= Duration::from_millis(950),
+            window >= Duration::from_millis(850),
             "11 texts within {window:?}"
         );
     }
