@@ -51,19 +51,9 @@ impl CallStatus {
         }
     }
 
-    /// Words for people.
+    /// Words for people, in English (as the server writes them).
     pub fn label(self) -> &'static str {
-        match self {
-            CallStatus::Queued => "queued",
-            CallStatus::Initiated => "dialling",
-            CallStatus::Ringing => "ringing",
-            CallStatus::InProgress => "in progress",
-            CallStatus::Completed => "completed",
-            CallStatus::Busy => "busy",
-            CallStatus::NoAnswer => "no answer",
-            CallStatus::Failed => "failed",
-            CallStatus::Canceled => "canceled",
-        }
+        self.label_in(crate::i18n::Locale::en)
     }
 
     /// Words for people, in `locale`.
@@ -171,13 +161,9 @@ impl Provider {
         }
     }
 
-    /// Words for people.
+    /// Words for people, in English (as the server writes them).
     pub fn label(self) -> &'static str {
-        match self {
-            Provider::Openai => "OpenAI",
-            Provider::Gemini => "Gemini",
-            Provider::Demo => "Demo agent",
-        }
+        self.label_in(crate::i18n::Locale::en)
     }
 
     /// Words for people, in `locale`.

@@ -21,12 +21,9 @@ impl Speaker {
         }
     }
 
-    /// The label the page shows before a line.
+    /// The label before a line, in English (as the server writes it).
     pub fn label(self) -> &'static str {
-        match self {
-            Speaker::Caller => "Caller",
-            Speaker::Agent => "Agent",
-        }
+        self.label_in(crate::i18n::Locale::en)
     }
 
     /// The label the page shows before a line, in `locale`.

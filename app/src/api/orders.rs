@@ -42,16 +42,9 @@ impl OrderStatus {
         }
     }
 
-    /// The words shown to people.
+    /// The words shown to people, in English (as the server writes them).
     pub fn label(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "Pending",
-            OrderStatus::Confirmed => "Confirmed",
-            OrderStatus::Preparing => "Preparing",
-            OrderStatus::OutForDelivery => "Out for delivery",
-            OrderStatus::Delivered => "Delivered",
-            OrderStatus::Cancelled => "Cancelled",
-        }
+        self.label_in(crate::i18n::Locale::en)
     }
 
     /// The words shown to people, in `locale` ([`OrderStatus::label`] is the English one the

@@ -180,34 +180,12 @@ pub fn merge(current: MessageStatus, incoming: MessageStatus) -> MessageStatus {
 
 /// A plain-English explanation of a Twilio error code, if it is one we know.
 pub fn explain_error(code: u32) -> Option<&'static str> {
-    let words = match code {
-        30001 => "queue overflow: too many messages were queued, try again later",
-        30002 => "the Twilio account is suspended",
-        30003 => "the destination handset is unreachable (switched off or out of coverage)",
-        30004 => "the message was blocked by the carrier or the recipient",
-        30005 => "the destination number is unknown or no longer exists",
-        30006 => "the number is a landline or its carrier is unreachable",
-        30007 => "the carrier filtered the message as spam",
-        30008 => "unknown error from the carrier",
-        30034 => "the US A2P 10DLC sender is not registered",
-        21211 => "the 'To' phone number is not valid",
-        21408 => "sending to this region is not enabled on the Twilio account",
-        21606 => "the 'From' number cannot send SMS",
-        21608 => "trial account: the number is not verified, so it cannot receive messages",
-        21610 => "the recipient opted out (replied STOP)",
-        21612 => "the number cannot be reached from this sender",
-        21614 => "the number is not a mobile number",
-        _ => return None,
-    };
-    Some(words)
+    explain_error_in(code, Locale::en)
 }
 
 /// `"Twilio error {code}: {explanation}"`, or `"Twilio error {code}"` for an unknown code.
 pub fn describe_error(code: u32) -> String {
-    match explain_error(code) {
-        Some(words) => format!("Twilio error {code}: {words}"),
-        None => format!("Twilio error {code}"),
-    }
+    describe_error_in(code, None, Locale::en)
 }
 
 /// [`explain_error`] in `locale`'s words.

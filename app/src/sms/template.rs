@@ -82,26 +82,8 @@ pub enum TemplateError {
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TemplateError::Empty => write!(f, "the message is empty; write the text to send"),
-            TemplateError::UnknownPlaceholder(name) => {
-                write!(f, "unknown placeholder {{{name}}}; use one of ")?;
-                for (i, placeholder) in Placeholder::ALL.iter().enumerate() {
-                    let separator = if i == 0 { "" } else { ", " };
-                    write!(f, "{separator}{{{}}}", placeholder.name())?;
-                }
-                Ok(())
-            }
-            TemplateError::Unclosed => write!(
-                f,
-                "a {{ is not closed by }}; close the placeholder, or write {{{{ for a brace"
-            ),
-            TemplateError::TooLong => write!(
-                f,
-                "the message is longer than {} characters, the most Twilio accepts",
-                segments::MAX_CHARACTERS
-            ),
-        }
+        // One wording, in app/locales: English here (the server's messages).
+        f.write_str(&self.message_in(Locale::en))
     }
 }
 
