@@ -119,7 +119,7 @@ pub fn BulkSmsDialog(
                     let sent = progress.get().is_some();
                     (!sent && count > 0).then(|| view! {
                         <button type="button" class="primary" on:click=move |_| run(true)>
-                            {fill(td_string!(locale, texts.bulk.send), &[("count", &count.to_string())])}
+                            {count_text(locale, count, td_string!(locale, texts.bulk.send.one), td_string!(locale, texts.bulk.send.other))}
                         </button>
                     })
                 }}

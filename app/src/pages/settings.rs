@@ -107,6 +107,7 @@ fn SectionPanel(
                 <div role="status" aria-live="polite">{status_line}</div>
             </div>
             {fields}
+            {(section == Section::Agent).then(|| view! { <p class="hint">{t!(i18n, settings.connections.agent_language_rule)}</p> })}
             {(section == Section::Twilio).then(|| view! { <WebhookUrls public_url/> })}
             {matches!(section, Section::Twilio | Section::OpenAi | Section::Gemini).then(|| view! { <TestButton section/> })}
         </section>

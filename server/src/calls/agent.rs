@@ -11,14 +11,16 @@ use crate::bridge::call::{self, BridgeConfig, CallAudio, CallEffects, CallEnd, O
 use crate::bridge::capture::Capture;
 use crate::bridge::{Direction, OpenAiAudio, Transcoder};
 use crate::db::entities::calls;
+use crate::db::entities::orders;
 use crate::db::repo;
-use crate::orders::facts::order_facts;
+use crate::orders::facts::facts_of;
+use crate::providers::language;
 use crate::providers::script::{AgentScript, Tool};
 use crate::providers::session::{AudioFormat, ProviderSession, Speaker, Usage};
 use crate::realtime::Hub;
 use crate::settings::{EffectiveSettings, ExternalUrls, SettingsHandle};
 use crate::twilio::twiml;
-use app::api::{Provider, SettingKey};
+use app::api::{Lang, Provider, SettingKey};
 use futures_util::{Sink, Stream};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -88,13 +90,20 @@ where
         }
     };
     let provider: Provider = call.provider.parse().unwrap_or(Provider::Openai);
-    let mut session = match open_session(deps, &settings, provider, stream.order_id).await {
+    let order = repo::orders::find(&deps.db, stream.order_id).await;
+    let customer = order.as_ref().ok().and_then(|order| {
+        order
+            .as_ref()
+            .and_then(|order| order.language.as_deref()?.parse::<Lang>().ok())
+    });
+    let lang = language::call_language(settings.get(SettingKey::AgentLanguage), customer);
+    let mut session = match open_session(deps, &settings, provider, order, &lang).await {
         Ok(session) => session,
         Err(reason) => {
             crate::metrics::provider_error(provider.as_str());
             tracing::warn!(call_id = stream.call_id, %reason, "the agent could not start");
             let reason = format!("The AI agent could not be reached: {reason}");
-            return apologise(deps, &settings, call, stream, &reason).await;
+            return apologise(deps, &settings, &lang, call, stream, &reason).await;
         }
     };
     let Some((uplink, downlink)) = transcoders(provider, &session, &stream.stream_sid) else {
@@ -162,27 +171,31 @@ where
     if let Some(median) = outcome.median_latency_ms() {
         journal.latency(median).await;
     }
-    finish(deps, &settings, call, stream, outcome.end).await;
+    finish(deps, &settings, &lang, call, stream, outcome.end).await;
     // Registered until the call is wrapped up (hung up, or the apology sent), so a shutdown
     // waits for that too.
     drop(guard);
 }
 
+/// Opens the provider session for a call in `lang` about `order` (as loaded).
 async fn open_session(
     deps: &AgentDeps,
     settings: &EffectiveSettings,
     provider: Provider,
-    order_id: i32,
+    order: Result<Option<orders::Model>, sea_orm::DbErr>,
+    lang: &str,
 ) -> Result<ProviderSession, String> {
-    let facts = match order_facts(&deps.db, settings, order_id).await {
-        Ok(Some(facts)) => facts,
+    let order = match order {
+        Ok(Some(order)) => order,
         Ok(None) => return Err("the order no longer exists".into()),
         Err(error) => {
             tracing::error!(%error, "cannot load the order's facts");
             return Err("the order could not be read".into());
         }
     };
-    let script = AgentScript::from_settings(settings, &facts);
+    let spoken = lang.parse::<Lang>().unwrap_or_default();
+    let facts = facts_of(&order, settings.get(SettingKey::BusinessName), spoken);
+    let script = AgentScript::from_settings(settings, &facts, lang);
     crate::providers::connect(provider, settings, &deps.urls, script, CONNECT_WAIT)
         .await
         .map_err(|failure| failure.to_string())
@@ -225,6 +238,7 @@ fn transcoders(
 async fn finish(
     deps: &AgentDeps,
     settings: &EffectiveSettings,
+    lang: &str,
     call: calls::Model,
     stream: &CallStream,
     end: CallEnd,
@@ -241,20 +255,22 @@ async fn finish(
             let provider = call.provider.parse().unwrap_or(app::api::Provider::Openai);
             crate::metrics::provider_error(provider.as_str());
             let reason = format!("The AI agent stopped during the call: {reason}");
-            apologise(deps, settings, call, stream, &reason).await
+            apologise(deps, settings, lang, call, stream, &reason).await
         }
         CallEnd::StaffHungUp if deps.live.is_shutting_down() => {
             let reason = "The server shut down during the call";
-            apologise(deps, settings, call, stream, reason).await
+            apologise(deps, settings, lang, call, stream, reason).await
         }
         CallEnd::Stopped | CallEnd::StaffHungUp => {}
     }
 }
 
-/// The caller hears a short apology and the call ends; it is recorded `failed` with `reason`.
+/// The caller hears a short apology in the call's language `lang` and the call ends; it is
+/// recorded `failed` with `reason`.
 async fn apologise(
     deps: &AgentDeps,
     settings: &EffectiveSettings,
+    lang: &str,
     call: calls::Model,
     stream: &CallStream,
     reason: &str,
@@ -269,20 +285,10 @@ async fn apologise(
             tracing::error!(%error, call_id = stream.call_id, "cannot record the failure")
         }
     }
-    let language = settings.get(SettingKey::AgentLanguage);
-    let twiml = twiml::say_and_hang_up(apology(language), language);
+    let twiml = twiml::say_and_hang_up(language::apology(lang), lang);
     let client = twilio_client(&deps.http, &deps.urls.twilio_api_base, settings);
     match client.update_twiml(&stream.call_sid, &twiml).await {
         Ok(_) => tracing::info!(call_id = stream.call_id, "apology played, call ending"),
         Err(error) => tracing::warn!(%error, call_id = stream.call_id, "the apology failed"),
-    }
-}
-
-/// The apology in the agent's language (French or English).
-fn apology(language: &str) -> &'static str {
-    if language.starts_with("fr") {
-        "Désolé, nous avons un problème technique. Nous vous rappellerons. Au revoir."
-    } else {
-        "Sorry, we are having a technical problem. We will call you back. Goodbye."
     }
 }

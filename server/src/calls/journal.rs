@@ -11,7 +11,7 @@ use crate::orders::facts::{facts_of, spoken_window};
 use crate::providers::script::Tool;
 use crate::providers::session::{Speaker as SessionSpeaker, Usage};
 use crate::realtime::Hub;
-use app::api::{OrderStatus, Provider, Speaker};
+use app::api::{Lang, OrderStatus, Provider, Speaker};
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{json, Value};
@@ -203,7 +203,7 @@ impl Journal {
                 Some(order) => {
                     let done =
                         repo::order_updates::confirm_window(&self.db, self.order_id, now).await?;
-                    let window = spoken_window(order.window_start, order.window_end);
+                    let window = spoken_window(order.window_start, order.window_end, Lang::En);
                     changed(done, json!({"ok": true, "confirmed_window": window}))
                 }
             },
@@ -262,7 +262,8 @@ fn no_order() -> Value {
 
 /// `get_order_details`: this order's facts (no phone numbers, no staff notes).
 fn details(order: &orders::Model) -> Value {
-    let facts = facts_of(order, "");
+    // In English: the model reads it, whatever language it speaks.
+    let facts = facts_of(order, "", Lang::En);
     let status = order
         .status
         .parse::<OrderStatus>()

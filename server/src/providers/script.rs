@@ -2,6 +2,7 @@
 //! from the settings' templates and the call's order, and the five tools it may call. Pure: no
 //! IO, no provider JSON beyond the tools' JSON Schemas (each provider wraps them its own way).
 
+use super::language;
 use crate::settings::EffectiveSettings;
 use app::api::SettingKey;
 use serde_json::{json, Value};
@@ -73,12 +74,22 @@ pub struct AgentScript {
 }
 
 impl AgentScript {
-    /// Renders the instructions and greeting templates of `settings` for `facts`.
-    pub fn from_settings(settings: &EffectiveSettings, facts: &OrderFacts) -> Self {
+    /// Renders the instructions and greeting templates of `settings` for `facts`, for a call
+    /// in `language` (see [`super::language`]).
+    pub fn from_settings(settings: &EffectiveSettings, facts: &OrderFacts, language: &str) -> Self {
+        let business = settings.get(SettingKey::AgentLanguage);
+        let greeting = language::greeting_template(
+            settings.get(SettingKey::AgentGreeting),
+            business,
+            language,
+        );
+        let mut instructions = render_template(settings.get(SettingKey::AgentInstructions), facts);
+        instructions.push_str("\n\n");
+        instructions.push_str(&language::language_rule(language));
         AgentScript {
-            instructions: render_template(settings.get(SettingKey::AgentInstructions), facts),
-            greeting: render_template(settings.get(SettingKey::AgentGreeting), facts),
-            language: settings.get(SettingKey::AgentLanguage).to_owned(),
+            instructions,
+            greeting: render_template(greeting, facts),
+            language: language.to_owned(),
         }
     }
 

@@ -20,6 +20,15 @@ pub const PLACEHOLDERS: [&str; 7] = [
     "business_name",
 ];
 
+/// The built-in greeting in `lang`: the greeting setting's default (French, as the default
+/// agent language), and what a call in the other language says (`providers::language`).
+pub fn default_greeting(lang: app::api::Lang) -> &'static str {
+    match lang {
+        app::api::Lang::Fr => "Bonjour {customer_name}, ici {business_name}. Je vous appelle au sujet de votre commande {order_number}.",
+        app::api::Lang::En => "Hello {customer_name}, this is {business_name}. I am calling about your order {order_number}.",
+    }
+}
+
 /// The compiled-in default of a key ("" means unset).
 pub fn default_value(key: SettingKey) -> &'static str {
     match key {
@@ -32,7 +41,7 @@ pub fn default_value(key: SettingKey) -> &'static str {
         SettingKey::AgentProvider => "openai",
         SettingKey::AgentLanguage => "fr-FR",
         SettingKey::BusinessName => "Orderline",
-        SettingKey::AgentGreeting => "Bonjour {customer_name}, ici {business_name}. Je vous appelle au sujet de votre commande {order_number}.",
+        SettingKey::AgentGreeting => default_greeting(app::api::Lang::Fr),
         SettingKey::AgentInstructions => "You are a friendly phone agent for {business_name}, a delivery business. You are calling {customer_name} about order {order_number}: {items}, to be delivered to {address} between {delivery_window} (driver: {driver_name}). Be brief and polite, answer questions about this order only, and end the call when the customer has no more questions.",
         SettingKey::AgentMaxCallMinutes => "5",
         SettingKey::AgentMachineBehaviour => "hang_up",

@@ -112,7 +112,12 @@ impl SmsPort for SmsService {
     async fn order_data(&self, order_id: i64) -> Result<OrderSmsData, ApiError> {
         let order = self.order(order_id).await?;
         let db = self.db();
-        let all = templates::list(db).await.map_err(db_error)?;
+        let mut all = templates::list(db).await.map_err(db_error)?;
+        // The composer opens on the first: for a customer whose language is known, the
+        // templates in that language come first (the default among them first).
+        if let Some(language) = order.language.as_deref() {
+            all.sort_by_key(|t| t.language != language);
+        }
         let business = self.business_name();
         let rendered = all
             .iter()

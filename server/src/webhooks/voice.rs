@@ -9,9 +9,10 @@ use super::{order_row, CallQuery};
 use crate::calls::public_base_url;
 use crate::db::repo;
 use crate::http::AppState;
+use crate::providers::language;
 use crate::settings::EffectiveSettings;
 use crate::twilio::twiml;
-use app::api::{CallStatus, SettingKey};
+use app::api::{CallStatus, Lang, SettingKey};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -65,18 +66,24 @@ pub async fn voice(
         if let Ok(call) = call {
             state.hub.publish(call.into());
         }
-        return xml(machine_twiml(&settings));
+        let customer = repo::orders::find(&state.db, order_id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|order| order.language?.parse::<Lang>().ok());
+        return xml(machine_twiml(&settings, customer));
     }
     connect(&state, &settings, call.id, order_id).await
 }
 
-/// What an answering machine hears, per the configured behaviour.
-fn machine_twiml(settings: &EffectiveSettings) -> String {
+/// What an answering machine hears, per the configured behaviour, in the language of a call
+/// to a customer speaking `customer`.
+fn machine_twiml(settings: &EffectiveSettings, customer: Option<Lang>) -> String {
     match settings.get(SettingKey::AgentMachineBehaviour) {
         "leave_message" => {
+            let lang = language::call_language(settings.get(SettingKey::AgentLanguage), customer);
             let business = settings.get(SettingKey::BusinessName);
-            let message = format!("Hello, this is {business} calling about your order. We will try again later. Goodbye.");
-            twiml::say_and_hang_up(&message, settings.get(SettingKey::AgentLanguage))
+            twiml::say_and_hang_up(&language::machine_message(&lang, business), &lang)
         }
         _ => twiml::hang_up(),
     }

@@ -289,6 +289,12 @@ async fn an_admin_deletes_an_order_made_by_mistake_but_not_one_with_texts_nor_as
     assert_eq!(still.status(), 200);
 }
 
+/// The text composer's data for order `id`.
+async fn composer(app: &TestApp, id: &str) -> Value {
+    let response = app.call("sms/for-order", &[("order_id", id)]).await;
+    response.json().await.expect("JSON")
+}
+
 #[tokio::test]
 async fn an_order_carries_its_customer_s_language_defaulting_to_the_business_s() {
     let app = spawn_app().await;
@@ -317,6 +323,11 @@ async fn an_order_carries_its_customer_s_language_defaulting_to_the_business_s()
     let (_, page) = app.page(&app.client, &format!("/orders/{id}")).await;
     assert!(page.contains("Customer language"), "the order page says it");
     assert!(page.contains(">English<"), "{page}");
+    // The text composer opens on the template in the customer's language, filled in it.
+    let texts = composer(&app, &id).await;
+    assert_eq!(texts["templates"][0]["language"], "en", "{texts}");
+    let first = texts["rendered"][0].as_str().unwrap_or_default();
+    assert!(first.starts_with("Hello Jane Austen"), "{first}");
 
     // Not given: the business's language (Settings › Agent › Language, fr-FR by default).
     let mut plain = form("");
@@ -330,4 +341,7 @@ async fn an_order_carries_its_customer_s_language_defaulting_to_the_business_s()
         page.contains("Français (the business’s language)"),
         "{page}"
     );
+    let id = saved["id"].to_string();
+    let texts = composer(&app, &id).await;
+    assert_eq!(texts["templates"][0]["language"], "fr", "{texts}");
 }

@@ -11,7 +11,7 @@ use crate::providers::fake::{self as provider_fake, FakeProvider, Peer};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::EntityTrait;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{json, Value};
 use server::audio::g711;
 use server::db::entities::{calls, orders};
@@ -209,8 +209,16 @@ async fn openai_call(format: &str) {
         "server_vad"
     );
     assert_eq!(peer.config["tools"].as_array().unwrap().len(), 5);
+    let instructions = peer.config["instructions"].as_str().unwrap_or_default();
+    assert!(
+        instructions.ends_with("Speak French with the caller."),
+        "the business's language: {instructions}"
+    );
     let greeting = peer_until(&mut peer, "response.create").await;
-    assert!(greeting["response"]["instructions"].is_string());
+    let said = greeting["response"]["instructions"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("Bonjour Marie Curie"), "{said}");
 
     // The caller speaks: a 1 kHz tone reaches the agent as that tone.
     speak(&mut twilio, &tone(1000.0, 8000, 400)).await;
@@ -442,12 +450,26 @@ async fn an_agent_that_cannot_be_reached_ends_the_call_with_an_apology() {
     let c = app(&openai, &gemini).await;
     save(&c.app, "openai_api_key", "sk-wrong-key-0123456789").await;
     let call = placed_with(&c, "B-4", "openai").await;
+    // A customer speaking English, of a business speaking French: the apology is in English.
+    let order = orders::Entity::find_by_id(call.order_id as i32)
+        .one(&c.app.db)
+        .await;
+    let mut order: orders::ActiveModel = order.unwrap().unwrap().into();
+    order.language = Set(Some("en".into()));
+    order.update(&c.app.db).await.unwrap();
     let mut twilio = answer(&c, &call).await;
 
     let form = call_update(&c, &call).await;
-    assert!(form
+    let twiml = form
         .iter()
-        .any(|(k, v)| k == "Twiml" && v.contains("<Hangup/>")));
+        .find(|(k, _)| k == "Twiml")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(twiml.contains("<Hangup/>"), "{twiml}");
+    assert!(
+        twiml.contains(r#"language="en-US""#) && twiml.contains("Sorry, we are having"),
+        "{twiml}"
+    );
     let row = call_row(&c, &call).await;
     assert_eq!(row.status, "failed");
     let reason = row.failure_reason.unwrap_or_default();

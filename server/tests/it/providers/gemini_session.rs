@@ -22,7 +22,7 @@ async fn gemini_setup_has_the_model_audio_voice_instructions_transcriptions_tool
     assert_eq!(speech["languageCode"], "fr-FR");
     assert_eq!(
         setup["systemInstruction"]["parts"][0]["text"],
-        "Call Marie Curie about order A-1042."
+        "Call Marie Curie about order A-1042.\n\nSpeak French with the caller."
     );
     assert_eq!(setup["inputAudioTranscription"], json!({}));
     assert_eq!(setup["outputAudioTranscription"], json!({}));

@@ -54,7 +54,7 @@ fn script() -> AgentScript {
         business_name: "Boulangerie Lune".into(),
         ..OrderFacts::default()
     };
-    AgentScript::from_settings(&settings, &facts)
+    AgentScript::from_settings(&settings, &facts, "fr-FR")
 }
 
 fn openai_endpoint(url: &str, key: &str) -> OpenAiEndpoint {

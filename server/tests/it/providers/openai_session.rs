@@ -13,7 +13,7 @@ async fn openai_gets_the_orders_script_audio_formats_server_vad_voice_transcript
     assert_eq!(config["type"], "realtime");
     assert_eq!(
         config["instructions"],
-        "Call Marie Curie about order A-1042."
+        "Call Marie Curie about order A-1042.\n\nSpeak French with the caller."
     );
     assert_eq!(
         config["audio"]["input"]["format"],
