@@ -4,8 +4,9 @@
 #     openai-to-twilio, PCM16 24 kHz): SINAD, alias and image rejection, held-back audio and
 #     click shift per direction.
 # (b) CPU: the shared corpus (MINUTES each way, default 10) through `orderline replay` and through
-#     peer_pipecat.py as whole processes; user+sys CPU seconds, median of RUNS (default 3),
-#     pipecat's import time (measured alone, same way) subtracted.
+#     peer_pipecat.py as whole processes; user+sys CPU seconds, median of RUNS rounds (default
+#     3; in each round every process runs once, in turn), pipecat's import time (measured alone,
+#     same way) subtracted.
 # Installs what it needs: Debian espeak-ng and sox (corpus), a virtualenv in .venv (gitignored)
 # with numpy and pipecat-ai 1.14.0. The shared tools come from BENCH_DIR (default
 # ../shared/bench beside this checkout). Usage: scripts/bench-transcode.sh [MINUTES] [RUNS]
@@ -38,28 +39,40 @@ binary, bench, corpus, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.arg
 python = os.path.abspath(".venv/bin/python")
 
 def cpu(cmd, stdin_path=None):
-    """User+sys CPU seconds of one whole process (its children included)."""
-    samples = []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
-            subprocess.run(cmd, stdin=stdin, stdout=out, check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        samples.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(samples)
+    """User+sys CPU seconds of one run of a whole process (its children included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
+        subprocess.run(cmd, stdin=stdin, stdout=out, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
-imports = cpu([python, "-c", "from pipecat.frames.frames import OutputAudioRawFrame; "
-               "from pipecat.serializers.twilio import TwilioFrameSerializer"])
+# Every measurement once per round, the rounds one after the other, so that a busy moment of
+# the machine weighs on all of them alike; each figure is the median of its RUNS rounds.
+inbound, outbound = (os.path.join(corpus, f) for f in ("twilio_inbound.jsonl", "openai_output.jsonl"))
+peer = os.path.join(bench, "peer_pipecat.py")
+jobs = {
+    "import": ([python, "-c", "from pipecat.frames.frames import OutputAudioRawFrame; "
+                "from pipecat.serializers.twilio import TwilioFrameSerializer"], None),
+    "ours twilio-to-openai": ([binary, "replay", "twilio-to-openai"], inbound),
+    "pipecat twilio-to-openai": ([python, peer, "twilio-to-openai"], inbound),
+    "ours openai-to-twilio": ([binary, "replay", "openai-to-twilio"], outbound),
+    "pipecat openai-to-twilio": ([python, peer, "openai-to-twilio"], outbound),
+    "ours twilio-to-gemini": ([binary, "replay", "twilio-to-gemini"], inbound),
+    "ours twilio-to-openai --openai-audio pcmu":
+        ([binary, "replay", "twilio-to-openai", "--openai-audio", "pcmu"], inbound),
+}
+samples = {name: [] for name in jobs}
+for _ in range(runs):
+    for name, (cmd, path) in jobs.items():
+        samples[name].append(cpu(cmd, path))
+median = {name: statistics.median(values) for name, values in samples.items()}
+imports = median["import"]
 print(f"pipecat import alone: {imports:.3f} s")
-for direction, capture in (("twilio-to-openai", "twilio_inbound.jsonl"),
-                           ("openai-to-twilio", "openai_output.jsonl")):
-    path = os.path.join(corpus, capture)
-    ours = cpu([binary, "replay", direction], path)
-    theirs = cpu([python, os.path.join(bench, "peer_pipecat.py"), direction], path) - imports
+for direction in ("twilio-to-openai", "openai-to-twilio"):
+    ours = median[f"ours {direction}"]
+    theirs = median[f"pipecat {direction}"] - imports
     print(f"{direction}: orderline {ours:.3f} s, pipecat-ai {theirs:.3f} s (import subtracted), "
           f"ratio {theirs / ours:.1f}x")
-for direction, capture in (("twilio-to-gemini", "twilio_inbound.jsonl"),
-                           ("twilio-to-openai --openai-audio pcmu", "twilio_inbound.jsonl")):
-    ours = cpu([binary, "replay", *direction.split()], os.path.join(corpus, capture))
-    print(f"{direction}: orderline {ours:.3f} s (no pipecat peer for this path)")
+for direction in ("twilio-to-gemini", "twilio-to-openai --openai-audio pcmu"):
+    print(f"{direction}: orderline {median['ours ' + direction]:.3f} s (no pipecat peer for this path)")
 PY

@@ -24,9 +24,10 @@
 //! Both ratios are integers, so every output sample falls on one of `L` sinc phases. rubato's
 //! `make_interpolator` builds exactly that table (its windowed sinc, oversampling factor `L`,
 //! one row per phase), and this module runs the rows over the input itself: upsampling is one
-//! correlation per phase, downsampling one dot product per output it keeps, both in `fir`'s
-//! vector loops. rubato's `Async` resampler with `Nearest` interpolation computes the
-//! same samples from the same table (a test checks this to 1 LSB), but it walks a
+//! correlation per phase, downsampling one dot product per output it keeps (its row rounded to
+//! 16 bits, `fir::FixedTaps`), both in `fir`'s vector loops. rubato's `Async` resampler with
+//! `Nearest` interpolation computes the same samples from the same table (a test checks this:
+//! within 1 LSB up, 2 LSB down for the rounded taps), but it walks a
 //! floating-point position and calls its dot product and buffer adapters once per output
 //! sample, and its first call returns a few samples short, which would hold a whole Twilio
 //! frame back downstream. On 10 minutes of 8 to 24 kHz here it took 0.37 s of CPU through
@@ -34,7 +35,7 @@
 //! 0.05 s in the vector loops (24 to 8 kHz: the same), which the bridge's CPU goal needed. Integer phases also
 //! mean no drift, no lead-in and no chunking: any input length works (20 ms frames in practice).
 
-use super::fir::Kernels;
+use super::fir::{FixedTaps, Kernels};
 use super::AudioError;
 use rubato::sinc_interpolator::{make_interpolator, AnyInterpolator, SincInterpolator};
 use rubato::WindowFunction;
@@ -112,9 +113,14 @@ pub struct StreamResampler {
     down: usize,
     /// Input sample rate in Hz (for `delay_seconds`).
     input_rate: u32,
-    /// The last `taps` input samples (the filter's memory, zeros at the start), then new input.
+    /// Upsampling: the last `taps` input samples (the filter's memory, zeros at the start),
+    /// then new input.
     wave: Vec<f32>,
-    /// Downsampling: position in `wave` of the input sample that the next output belongs to.
+    /// Downsampling: the filter's row in 16-bit fixed point (`fir::FixedTaps`), padded in front.
+    fixed: FixedTaps,
+    /// Downsampling: as `wave`, the samples as they came, with `fixed.taps.len()` of memory.
+    samples: Vec<i16>,
+    /// Downsampling: position in `samples` of the input sample that the next output belongs to.
     next: usize,
     /// Upsampling: the outputs of each phase before rounding (reused).
     phase: Vec<f32>,
@@ -160,6 +166,8 @@ impl StreamResampler {
             filter.window,
         );
         let taps = sincs.nbr_points();
+        let fixed = FixedTaps::new(if down > 1 { &sincs.get_sincs()[0] } else { &[] });
+        let memory = fixed.taps.len();
         Ok(Self {
             sincs,
             taps,
@@ -167,7 +175,9 @@ impl StreamResampler {
             down,
             input_rate: from,
             wave: vec![0.0; taps],
-            next: taps,
+            samples: vec![0; memory],
+            next: memory,
+            fixed,
             phase: Vec::new(),
             kernels: Kernels::detect(),
         })
@@ -186,49 +196,66 @@ impl StreamResampler {
 
     /// Resamples `input` and appends the result to `output`.
     pub fn process(&mut self, input: &[i16], output: &mut Vec<i16>) {
+        if self.up > 1 {
+            self.upsample(input, output)
+        } else {
+            self.downsample(input, output)
+        }
+    }
+
+    /// Upsampling: one correlation per phase over the `f32` samples, then interleaved.
+    fn upsample(&mut self, input: &[i16], output: &mut Vec<i16>) {
         self.kernels.widen(input, &mut self.wave);
         let fresh = self.wave.len() - self.taps;
         let rows = self.sincs.get_sincs();
         let base = output.len();
-        if self.up > 1 {
-            // All phases first (phase p of input i at `phase[p * fresh + i]`), then interleaved.
-            self.phase.resize(fresh * self.up, 0.0);
-            for (p, out) in self.phase.chunks_exact_mut(fresh.max(1)).enumerate() {
-                // Phase 0 sits on input sample i + taps/2 (row up-1); phases p >= 1 fall p/up
-                // after it (rows p-1, one sample further on).
-                let (row, offset) = if p == 0 { (self.up - 1, 0) } else { (p - 1, 1) };
-                self.kernels
-                    .correlate(&self.wave[offset..], &rows[row], out);
-            }
-            output.resize(base + fresh * self.up, 0);
+        // All phases first (phase p of input i at `phase[p * fresh + i]`), then interleaved.
+        self.phase.resize(fresh * self.up, 0.0);
+        for (p, out) in self.phase.chunks_exact_mut(fresh.max(1)).enumerate() {
+            // Phase 0 sits on input sample i + taps/2 (row up-1); phases p >= 1 fall p/up
+            // after it (rows p-1, one sample further on).
+            let (row, offset) = if p == 0 { (self.up - 1, 0) } else { (p - 1, 1) };
             self.kernels
-                .interleave(&self.phase, fresh, &mut output[base..]);
-        } else {
-            // Output j belongs to input sample j*down and is computed as soon as it arrives:
-            // out[j] = sum over k of row[k] * wave[first + j*down + k], one dot product each.
-            let count = self
-                .wave
-                .len()
-                .saturating_sub(self.next)
-                .div_ceil(self.down);
-            let first = self.next + 1 - self.taps;
-            output.resize(base + count, 0);
-            self.kernels.decimate(
-                &self.wave[first..],
-                &rows[0],
-                self.down,
-                &mut output[base..],
-            );
-            self.next = self.next + count * self.down - fresh;
+                .correlate(&self.wave[offset..], &rows[row], out);
         }
+        output.resize(base + fresh * self.up, 0);
+        self.kernels
+            .interleave(&self.phase, fresh, &mut output[base..]);
         self.wave.drain(..fresh);
+    }
+
+    /// Downsampling: output j belongs to input sample j*down and is computed as soon as it
+    /// arrives: out[j] = sum over k of row[k] * samples[first + j*down + k], one fixed-point dot
+    /// product each (the row's zero padding reaches back before its first tap).
+    fn downsample(&mut self, input: &[i16], output: &mut Vec<i16>) {
+        self.samples.extend_from_slice(input);
+        let memory = self.fixed.taps.len();
+        let fresh = input.len();
+        let base = output.len();
+        let count = self
+            .samples
+            .len()
+            .saturating_sub(self.next)
+            .div_ceil(self.down);
+        let first = self.next + 1 - memory;
+        output.resize(base + count, 0);
+        self.kernels.decimate(
+            &self.samples[first..],
+            &self.fixed,
+            self.down,
+            &mut output[base..],
+        );
+        self.next = self.next + count * self.down - fresh;
+        self.samples.drain(..fresh);
     }
 
     /// Forgets the filter's memory, as for a new stream (e.g. after a barge-in).
     pub fn reset(&mut self) {
         self.wave.clear();
         self.wave.resize(self.taps, 0.0);
-        self.next = self.taps;
+        self.samples.clear();
+        self.samples.resize(self.fixed.taps.len(), 0);
+        self.next = self.fixed.taps.len();
     }
 }
 
