@@ -77,6 +77,17 @@ test('a user who chooses French sees the orders, an order and Settings in French
   await page.reload();
   await expect(page.getByRole('heading', { name: /^Commande FR-1/ })).toBeVisible();
 
+  // The server's refusal of a field, in French too.
+  await goto(page, '/orders/new');
+  await page.getByLabel('Numéro de commande').fill('FR-2');
+  await page.getByLabel('Nom du client').fill('Victor Hugo');
+  await page.getByLabel('Téléphone du client').fill('12');
+  await page.getByLabel('Adresse de livraison').fill('6 place des Vosges, Paris');
+  await page.getByLabel(/^Articles/).fill('Pizza');
+  await page.getByRole('button', { name: 'Enregistrer la commande' }).click();
+  await expect(page.getByText(/^"12" n’est pas un numéro/)).toBeVisible();
+  await expect(page.getByText('article 1 : "Pizza" n’a pas de prix ; écrivez-le comme 2 x Margherita @ 12.50')).toBeVisible();
+
   await goto(page, '/admin/settings');
   await expect(page.getByRole('heading', { name: 'Réglages › Connexions' })).toBeVisible();
   await expect(page.getByText('Activer Twilio', { exact: true }).first()).toBeVisible();

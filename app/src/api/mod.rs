@@ -9,6 +9,7 @@ mod journal;
 mod orders;
 mod phone;
 mod sandbox;
+mod server_words;
 mod settings;
 mod sms;
 
@@ -19,6 +20,7 @@ pub use journal::*;
 pub use orders::*;
 pub use phone::display_phone;
 pub use sandbox::*;
+pub use server_words::server_words;
 pub use settings::*;
 pub use sms::*;
 

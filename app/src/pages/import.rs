@@ -1,6 +1,6 @@
 //! CSV import: choose or paste a file, preview each row's errors, then import the valid rows.
 
-use crate::api::ImportReport;
+use crate::api::{server_words, ImportReport};
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::locale::{count_text, fill, use_locale};
 use crate::pages::layout::action_error;
@@ -152,7 +152,8 @@ fn imported_summary(locale: Locale, imported: u64, skipped: u64) -> String {
 fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
     let display = crate::use_display();
     let i18n = use_i18n();
-    let ok_text = td_string!(use_locale(), orders.import.ok);
+    let locale = use_locale();
+    let ok_text = td_string!(locale, orders.import.ok);
     let rows = report
         .rows
         .into_iter()
@@ -162,7 +163,7 @@ fn ReportTable(report: ImportReport, only_errors: bool) -> impl IntoView {
             let errors = row
                 .errors
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| format!("{}: {}", e.field, server_words(&e.message, locale)))
                 .collect::<Vec<_>>()
                 .join("; ");
             view! {

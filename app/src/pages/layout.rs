@@ -1,6 +1,6 @@
 //! The header with navigation and sign-out, the login guard, and small shared widgets.
 
-use crate::api::{field_message, ApiError};
+use crate::api::{field_message, server_words, ApiError};
 use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::locale::{count_text, fill};
 use crate::AuthContext;
@@ -301,8 +301,8 @@ where
     }
 }
 
-/// An error as the reader's language says it. The server's own words (a refused value, Twilio's
-/// explanation) come as the server wrote them.
+/// An error as the reader's language says it; the server's own words through
+/// [`server_words`] (those it does not know, e.g. Twilio's explanation, as written).
 pub fn error_text(error: &ApiError, locale: Locale) -> String {
     let wait = |seconds: u32| match seconds {
         0..120 => count_text(
@@ -339,6 +339,7 @@ pub fn error_text(error: &ApiError, locale: Locale) -> String {
         ),
         ApiError::ShuttingDown => td_string!(locale, common.errors.shutting_down).to_owned(),
         ApiError::Internal => td_string!(locale, common.errors.internal).to_owned(),
+        ApiError::Conflict(words) | ApiError::BadRequest(words) => server_words(words, locale),
         other => other.to_string(),
     }
 }
@@ -357,9 +358,11 @@ where
     T: Send + Sync + 'static,
     V: With<Value = Option<Result<T, ApiError>>> + Copy + Send + Sync + 'static,
 {
+    let locale = use_i18n().get_locale_untracked();
     Signal::derive(move || {
         value.with(|result| match result {
-            Some(Err(error)) => field_message(error.field_errors(), field),
+            Some(Err(error)) => field_message(error.field_errors(), field)
+                .map(|message| server_words(&message, locale)),
             _ => None,
         })
     })

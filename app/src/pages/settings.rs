@@ -3,8 +3,8 @@
 //! fields locked, secrets shown only as "set, ends in …" with a Replace action.
 
 use crate::api::{
-    field_message, sms_inbound_url, webhook_urls, ConnectionTest, Section, SettingKey, SettingKind,
-    SettingView,
+    field_message, server_words, sms_inbound_url, webhook_urls, ConnectionTest, Section,
+    SettingKey, SettingKind, SettingView,
 };
 use crate::i18n::{t, td_string, use_i18n};
 use crate::locale::{fill, use_locale};
@@ -227,7 +227,7 @@ fn Field(
         }
         Some(Err(failure)) => {
             let message = field_message(failure.field_errors(), key.as_str())
-                .unwrap_or_else(|| failure.to_string());
+                .map_or_else(|| failure.to_string(), |words| server_words(&words, locale));
             error.set(Some(message.clone()));
             let label = key.label_in(locale);
             status.set(SaveStatus::Failed(format!("{label} {message}")));

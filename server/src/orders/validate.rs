@@ -347,6 +347,47 @@ mod tests {
     }
 
     #[test]
+    fn every_refusal_of_the_order_form_is_said_in_french_too() {
+        let mut bad = input();
+        bad.number = "A 1 ".repeat(20);
+        bad.customer_name = " ".into();
+        bad.customer_phone = "12".into();
+        bad.window_start = "soon".into();
+        bad.window_end = "2026-11-27T17:00".into();
+        bad.status = "lost".into();
+        bad.driver_phone = "abc".into();
+        bad.driver_name = "x".repeat(201);
+        bad.language = "de".into();
+        let mut messages: Vec<String> = validate_input(&bad, FR)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        bad.window_start = "2026-11-27T18:00".into();
+        messages.extend(
+            validate_input(&bad, FR)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.message),
+        );
+        for items in [
+            "Pizza",
+            "2 x @ 3",
+            "0 x Pizza @ 3",
+            "x Pizza @ 3",
+            "Pizza @ 1.234",
+            "",
+        ] {
+            messages.extend(parse_items(items).err());
+        }
+        assert!(messages.len() >= 14, "{messages:?}");
+        for message in messages {
+            let french = app::api::server_words(&message, app::i18n::Locale::fr);
+            assert_ne!(french, message, "not in app/locales/*/common.json server");
+        }
+    }
+
+    #[test]
     fn items_accept_common_spellings() {
         let items = parse_items("2x Pizza @12,5; Tiramisu @ 4.90").unwrap();
         assert_eq!(
