@@ -20,7 +20,7 @@ pub use journal::*;
 pub use orders::*;
 pub use phone::display_phone;
 pub use sandbox::*;
-pub use server_words::server_words;
+pub use server_words::{server_words, unknown_words};
 pub use settings::*;
 pub use sms::*;
 

@@ -5,13 +5,14 @@
 //! [`server_words`], which finds them among the English texts of `common.server` in
 //! `app/locales/en` and gives the same text in the reader's language, its `{values}` carried
 //! over (and translated in turn: `item 2: has no name`). Words it does not know are shown as
-//! the server wrote them. A server test checks that the messages it writes are known here.
+//! the server wrote them. Server tests check that the refusals of the order form and of the
+//! settings are known here.
 
 use crate::i18n::{td_string, Locale};
 use crate::locale::fill;
 
 /// The known texts: each in English (as the server writes it) and in `locale`.
-fn known(locale: Locale) -> [(&'static str, &'static str); 30] {
+fn known(locale: Locale) -> [(&'static str, &'static str); 49] {
     [
         (
             td_string!(Locale::en, common.server.required),
@@ -133,6 +134,82 @@ fn known(locale: Locale) -> [(&'static str, &'static str); 30] {
             td_string!(Locale::en, common.server.unknown_language),
             td_string!(locale, common.server.unknown_language),
         ),
+        (
+            td_string!(Locale::en, common.server.countries_required),
+            td_string!(locale, common.server.countries_required),
+        ),
+        (
+            td_string!(Locale::en, common.server.time_zone),
+            td_string!(locale, common.server.time_zone),
+        ),
+        (
+            td_string!(Locale::en, common.server.currency),
+            td_string!(locale, common.server.currency),
+        ),
+        (
+            td_string!(Locale::en, common.server.whole_number),
+            td_string!(locale, common.server.whole_number),
+        ),
+        (
+            td_string!(Locale::en, common.server.model_name),
+            td_string!(locale, common.server.model_name),
+        ),
+        (
+            td_string!(Locale::en, common.server.url_query),
+            td_string!(locale, common.server.url_query),
+        ),
+        (
+            td_string!(Locale::en, common.server.not_a_choice),
+            td_string!(locale, common.server.not_a_choice),
+        ),
+        (
+            td_string!(Locale::en, common.server.true_false),
+            td_string!(locale, common.server.true_false),
+        ),
+        (
+            td_string!(Locale::en, common.server.account_sid),
+            td_string!(locale, common.server.account_sid),
+        ),
+        (
+            td_string!(Locale::en, common.server.messaging_sid),
+            td_string!(locale, common.server.messaging_sid),
+        ),
+        (
+            td_string!(Locale::en, common.server.language_tag),
+            td_string!(locale, common.server.language_tag),
+        ),
+        (
+            td_string!(Locale::en, common.server.metrics_token),
+            td_string!(locale, common.server.metrics_token),
+        ),
+        (
+            td_string!(Locale::en, common.server.absolute_url),
+            td_string!(locale, common.server.absolute_url),
+        ),
+        (
+            td_string!(Locale::en, common.server.https_only),
+            td_string!(locale, common.server.https_only),
+        ),
+        (
+            td_string!(Locale::en, common.server.country_code),
+            td_string!(locale, common.server.country_code),
+        ),
+        (
+            td_string!(Locale::en, common.server.gemini_key),
+            td_string!(locale, common.server.gemini_key),
+        ),
+        (
+            td_string!(Locale::en, common.server.twilio_token),
+            td_string!(locale, common.server.twilio_token),
+        ),
+        (
+            td_string!(Locale::en, common.server.openai_key),
+            td_string!(locale, common.server.openai_key),
+        ),
+        (
+            td_string!(Locale::en, common.server.phone_setting),
+            td_string!(locale, common.server.phone_setting),
+        ),
     ]
 }
 
@@ -155,6 +232,18 @@ pub fn server_words(text: &str, locale: Locale) -> String {
         }
     }
     text.to_owned()
+}
+
+/// Those of `messages` that [`server_words`] does not know (the server's tests use it to show
+/// that what they refuse with can be said in every language), sorted, without repeats.
+pub fn unknown_words(messages: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut unknown: Vec<String> = messages
+        .into_iter()
+        .filter(|m| server_words(m, Locale::fr) == *m)
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    unknown
 }
 
 /// The values of `template`'s `{placeholders}` when `text` is `template` filled in: the

@@ -407,6 +407,39 @@ mod tests {
     }
 
     #[test]
+    fn every_refusal_of_a_setting_is_said_in_french_too() {
+        let bad = [
+            "",
+            " ",
+            "x",
+            "not valid ?#",
+            "99999999",
+            "-1",
+            "ftp://x",
+            "http://example.com",
+            "https://a.b/?q=1",
+            "zz",
+            "é",
+        ];
+        let mut messages = Vec::new();
+        for &key in SettingKey::ALL {
+            for value in bad {
+                if let Err(message) = validate(key, value) {
+                    messages.push(message);
+                }
+            }
+        }
+        messages.sort();
+        messages.dedup();
+        assert!(messages.len() >= 12, "{messages:?}");
+        let unknown = app::api::unknown_words(messages);
+        assert!(
+            unknown.is_empty(),
+            "not in app/locales/*/common.json: {unknown:#?}"
+        );
+    }
+
+    #[test]
     fn sids_need_their_prefix_and_32_hex_characters() {
         let sid = format!("AC{}", "a1".repeat(16));
         assert_eq!(
