@@ -265,10 +265,8 @@ fn matches<'t>(template: &'static str, text: &'t str) -> Option<Vec<(&'static st
         let next = parts[i + 1];
         let end = if i + 2 == parts.len() {
             // The last value runs to the final literal, which ends the text.
-            remaining
-                .len()
-                .checked_sub(next.len())
-                .filter(|&e| remaining[e..] == *next)?
+            // (`strip_suffix`, not a byte offset: the text may hold characters of several bytes.)
+            remaining.strip_suffix(next)?.len()
         } else {
             remaining.find(next)?
         };
@@ -319,6 +317,19 @@ mod tests {
             "the moon is full"
         );
         assert_eq!(server_words("is required!", Locale::fr), "is required!");
+        // Characters of several bytes where a literal would start or end cut nothing.
+        for text in [
+            "é",
+            "’’’’’’’’’’’’’’’’’’’’’’’’’’’’’’’’",
+            "item é: ’",
+            "é has no name",
+        ] {
+            let _ = server_words(text, Locale::fr);
+        }
+        assert_eq!(
+            server_words("« é » is not a phone number", Locale::fr),
+            "« é » n’est pas un numéro de téléphone"
+        );
         assert_eq!(
             server_words("must be at most  characters", Locale::fr),
             "must be at most  characters"
