@@ -49,7 +49,7 @@ impl Kernels {
         }
         #[cfg(target_arch = "x86_64")]
         if self.avx2_fma {
-            // SAFETY: `detect` found AVX2 on this CPU; the lengths are checked above.
+            // SAFETY: `detect` found AVX2 and FMA on this CPU; the lengths are checked above.
             return unsafe { decimate_avx2(wave, taps, step, out) };
         }
         for (j, sample) in out.iter_mut().enumerate() {
@@ -67,9 +67,9 @@ impl Kernels {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixedTaps {
     /// The taps, padded in front to a multiple of 16.
-    pub taps: Vec<i16>,
+    taps: Vec<i16>,
     /// The binary point: a sum of products is shifted right by this much.
-    pub shift: u32,
+    shift: u32,
 }
 
 impl FixedTaps {
@@ -79,10 +79,13 @@ impl FixedTaps {
         let peak = taps.iter().fold(0.0f64, |m, &h| m.max(f64::from(h).abs()));
         // Each tap rounds up by half a step at most.
         let rounding = taps.len() as f64 * 0.5;
+        // The largest sum, plus the half added when rounding it, must stay below 2^31.
         let fits = |shift: u32| {
             let scale = f64::from(1u32 << shift);
-            peak * scale <= 32_767.0 && (magnitude * scale + rounding) * 32_768.0 < 2_147_483_648.0
+            let largest = (magnitude * scale + rounding) * 32_768.0 + scale / 2.0;
+            peak * scale <= 32_767.0 && largest < 2_147_483_648.0
         };
+        // Shift 0 only for taps no 16-bit filter can hold (their sums would saturate).
         let shift = (1..=16).rev().find(|&s| fits(s)).unwrap_or(0);
         let pad = taps.len().next_multiple_of(16) - taps.len();
         let scale = f64::from(1u32 << shift);
@@ -90,6 +93,11 @@ impl FixedTaps {
             .chain(taps.iter().map(|&h| (f64::from(h) * scale).round() as i16))
             .collect();
         Self { taps: fixed, shift }
+    }
+
+    /// How many input samples each output reads: the taps, the padding included.
+    pub fn window_len(&self) -> usize {
+        self.taps.len()
     }
 
     /// One output sample: the taps over the start of `wave`, rounded (see [`Self::round`]).
@@ -467,6 +475,14 @@ mod tests {
             let mut out = vec![0; 1];
             kernels.decimate(&wave, &loud, 3, &mut out);
             assert_eq!(out, [i16::MIN], "saturated, not wrapped");
+        }
+        // Every sum at its largest, plus the rounding half, still fits: three taps of -10922
+        // (one bit less than 16 would need) on -32768 give +32766, not a wrapped -32768.
+        let negative = FixedTaps::new(&[-0.333_322f32; 3]);
+        for kernels in [Kernels { avx2_fma: false }, Kernels::detect()] {
+            let mut out = vec![0; 1];
+            kernels.decimate(&[i16::MIN; 16], &negative, 3, &mut out);
+            assert_eq!(out, [32_766], "shift {}", negative.shift);
         }
         let fine = FixedTaps::new(&[0.25f32, -0.49, 0.25]);
         assert_eq!(fine.shift, 16);

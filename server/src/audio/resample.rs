@@ -118,7 +118,7 @@ pub struct StreamResampler {
     wave: Vec<f32>,
     /// Downsampling: the filter's row in 16-bit fixed point (`fir::FixedTaps`), padded in front.
     fixed: FixedTaps,
-    /// Downsampling: as `wave`, the samples as they came, with `fixed.taps.len()` of memory.
+    /// Downsampling: as `wave`, the samples as they came, with `fixed.window_len()` of memory.
     samples: Vec<i16>,
     /// Downsampling: position in `samples` of the input sample that the next output belongs to.
     next: usize,
@@ -167,7 +167,7 @@ impl StreamResampler {
         );
         let taps = sincs.nbr_points();
         let fixed = FixedTaps::new(if down > 1 { &sincs.get_sincs()[0] } else { &[] });
-        let memory = fixed.taps.len();
+        let memory = fixed.window_len();
         Ok(Self {
             sincs,
             taps,
@@ -229,7 +229,7 @@ impl StreamResampler {
     /// product each (the row's zero padding reaches back before its first tap).
     fn downsample(&mut self, input: &[i16], output: &mut Vec<i16>) {
         self.samples.extend_from_slice(input);
-        let memory = self.fixed.taps.len();
+        let memory = self.fixed.window_len();
         let fresh = input.len();
         let base = output.len();
         let count = self
@@ -254,8 +254,8 @@ impl StreamResampler {
         self.wave.clear();
         self.wave.resize(self.taps, 0.0);
         self.samples.clear();
-        self.samples.resize(self.fixed.taps.len(), 0);
-        self.next = self.fixed.taps.len();
+        self.samples.resize(self.fixed.window_len(), 0);
+        self.next = self.fixed.window_len();
     }
 }
 

@@ -66,11 +66,15 @@ pub async fn voice(
         if let Ok(call) = call {
             state.hub.publish(call.into());
         }
-        let customer = repo::orders::find(&state.db, order_id)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|order| order.language?.parse::<Lang>().ok());
+        let customer = match settings.get(SettingKey::AgentMachineBehaviour) {
+            // Only a message needs the customer's language.
+            "leave_message" => repo::orders::find(&state.db, order_id)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|order| order.language?.parse::<Lang>().ok()),
+            _ => None,
+        };
         return xml(machine_twiml(&settings, customer));
     }
     connect(&state, &settings, call.id, order_id).await
