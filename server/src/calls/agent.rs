@@ -91,11 +91,11 @@ where
     };
     let provider: Provider = call.provider.parse().unwrap_or(Provider::Openai);
     let order = repo::orders::find(&deps.db, stream.order_id).await;
-    let customer = order.as_ref().ok().and_then(|order| {
-        order
-            .as_ref()
-            .and_then(|order| order.language.as_deref()?.parse::<Lang>().ok())
-    });
+    let customer = order
+        .as_ref()
+        .ok()
+        .and_then(Option::as_ref)
+        .and_then(orders::Model::customer_lang);
     let lang = language::call_language(settings.get(SettingKey::AgentLanguage), customer);
     let mut session = match open_session(deps, &settings, provider, order, &lang).await {
         Ok(session) => session,

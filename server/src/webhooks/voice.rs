@@ -7,12 +7,13 @@
 use super::verify::{ws_base_url, VerifiedTwilio};
 use super::{order_row, CallQuery};
 use crate::calls::public_base_url;
+use crate::db::entities::orders;
 use crate::db::repo;
 use crate::http::AppState;
 use crate::providers::language;
 use crate::settings::EffectiveSettings;
 use crate::twilio::twiml;
-use app::api::{CallStatus, Lang, SettingKey};
+use app::api::{CallStatus, SettingKey};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,25 +67,18 @@ pub async fn voice(
         if let Ok(call) = call {
             state.hub.publish(call.into());
         }
-        let customer = match settings.get(SettingKey::AgentMachineBehaviour) {
-            // Only a message needs the customer's language.
-            "leave_message" => repo::orders::find(&state.db, order_id)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|order| order.language?.parse::<Lang>().ok()),
-            _ => None,
-        };
-        return xml(machine_twiml(&settings, customer));
+        return xml(machine_twiml(&state, &settings, order_id).await);
     }
     connect(&state, &settings, call.id, order_id).await
 }
 
-/// What an answering machine hears, per the configured behaviour, in the language of a call
-/// to a customer speaking `customer`.
-fn machine_twiml(settings: &EffectiveSettings, customer: Option<Lang>) -> String {
+/// What an answering machine hears, per the configured behaviour; a message is said in the
+/// language of a call about order `order_id`.
+async fn machine_twiml(state: &AppState, settings: &EffectiveSettings, order_id: i32) -> String {
     match settings.get(SettingKey::AgentMachineBehaviour) {
         "leave_message" => {
+            let order = repo::orders::find(&state.db, order_id).await.ok().flatten();
+            let customer = order.as_ref().and_then(orders::Model::customer_lang);
             let lang = language::call_language(settings.get(SettingKey::AgentLanguage), customer);
             let business = settings.get(SettingKey::BusinessName);
             twiml::say_and_hang_up(&language::machine_message(&lang, business), &lang)

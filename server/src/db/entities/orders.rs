@@ -45,3 +45,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The customer's language, parsed (`None`: the business's, or a value no longer known).
+    pub fn customer_lang(&self) -> Option<app::api::Lang> {
+        self.language.as_deref().and_then(|code| code.parse().ok())
+    }
+}

@@ -258,6 +258,7 @@ impl From<orders::Model> for OrderDetail {
                 Vec::new()
             });
         OrderDetail {
+            language: model.customer_lang(),
             id: i64::from(model.id),
             status: status_of(&model),
             number: model.number,
@@ -278,7 +279,6 @@ impl From<orders::Model> for OrderDetail {
             window_confirmed_at: model.window_confirmed_at,
             window_request: model.window_request,
             window_request_at: model.window_request_at,
-            language: model.language.as_deref().and_then(|l| l.parse().ok()),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::providers::fake::{self as provider_fake, FakeProvider, Peer};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use server::audio::g711;
 use server::db::entities::{calls, orders};
@@ -451,12 +451,7 @@ async fn an_agent_that_cannot_be_reached_ends_the_call_with_an_apology() {
     save(&c.app, "openai_api_key", "sk-wrong-key-0123456789").await;
     let call = placed_with(&c, "B-4", "openai").await;
     // A customer speaking English, of a business speaking French: the apology is in English.
-    let order = orders::Entity::find_by_id(call.order_id as i32)
-        .one(&c.app.db)
-        .await;
-    let mut order: orders::ActiveModel = order.unwrap().unwrap().into();
-    order.language = Set(Some("en".into()));
-    order.update(&c.app.db).await.unwrap();
+    super::set_customer_language(&c.app, call.order_id, "en").await;
     let mut twilio = answer(&c, &call).await;
 
     let form = call_update(&c, &call).await;

@@ -1,7 +1,10 @@
 //! The voice webhook's token and the Media Streams endpoint: one token per call (a replayed
 //! webhook answers the same one), used once, only by the call's own stream while the call is live.
 
-use super::{call_app, callback, create_order, place_with, status_params, CallApp};
+use super::{
+    call_app, callback, create_order, place_with, save, set_customer_language, status_params,
+    CallApp,
+};
 use crate::fakes;
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::EntityTrait;
@@ -44,8 +47,13 @@ pub(super) async fn placed_with(c: &CallApp, number: &str, provider: &str) -> Pl
     }
 }
 
-/// Posts the signed voice webhook Twilio sends when the call is answered.
+/// Posts the signed voice webhook Twilio sends when the call is answered by a person.
 async fn voice_response(c: &CallApp, call: &Placed) -> reqwest::Response {
+    voice_answered_by(c, call, "human").await
+}
+
+/// Posts the signed voice webhook with `AnsweredBy` (Twilio's answering-machine detection).
+async fn voice_answered_by(c: &CallApp, call: &Placed, answered_by: &str) -> reqwest::Response {
     let url = format!(
         "{}/api/v1/orders/{}/twilio-voice?call={}",
         c.app.address, call.order_id, call.call_id
@@ -53,7 +61,7 @@ async fn voice_response(c: &CallApp, call: &Placed) -> reqwest::Response {
     let params = vec![
         ("CallSid".to_owned(), call.sid.clone()),
         ("CallStatus".to_owned(), "in-progress".to_owned()),
-        ("AnsweredBy".to_owned(), "human".to_owned()),
+        ("AnsweredBy".to_owned(), answered_by.to_owned()),
     ];
     reqwest::Client::new()
         .post(&url)
@@ -331,4 +339,24 @@ async fn sockets_awaiting_their_token_check_are_capped_and_a_checked_one_frees_i
     assert_eq!(close_code(first).await, Some(1000));
     let after = tokio_tungstenite::connect_async(upgrade(&c, call.order_id)).await;
     assert!(after.is_ok(), "{:?}", refused_status(after));
+}
+
+#[tokio::test]
+async fn an_answering_machine_hears_the_message_in_the_customer_s_language() {
+    let c = call_app().await;
+    save(&c.app, "agent_machine_behaviour", "leave_message").await;
+    // The business speaks French (the default); this order's customer speaks English.
+    let english = placed_with(&c, "AM-1", "openai").await;
+    set_customer_language(&c.app, english.order_id, "en").await;
+    let twiml = voice_answered_by(&c, &english, "machine_end_beep").await;
+    let twiml = twiml.text().await.unwrap();
+    assert!(twiml.contains(r#"language="en-US""#), "{twiml}");
+    assert!(twiml.contains("calling about your order"), "{twiml}");
+    assert!(twiml.contains("<Hangup/>"), "{twiml}");
+
+    let french = placed_with(&c, "AM-2", "openai").await;
+    let twiml = voice_answered_by(&c, &french, "machine_end_beep").await;
+    let twiml = twiml.text().await.unwrap();
+    assert!(twiml.contains(r#"language="fr-FR""#), "{twiml}");
+    assert!(twiml.contains("au sujet de votre commande"), "{twiml}");
 }

@@ -66,6 +66,18 @@ pub(crate) async fn call_app_with(adjust: impl FnOnce(&mut server::config::Confi
     CallApp { app, fake, cookie }
 }
 
+/// Gives order `order_id` its customer's language (`"en"`, `"fr"`) in the database.
+pub(crate) async fn set_customer_language(app: &TestApp, order_id: i64, code: &str) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use server::db::entities::orders;
+    let order = orders::Entity::find_by_id(order_id as i32)
+        .one(&app.db)
+        .await;
+    let mut order: orders::ActiveModel = order.unwrap().expect("the order").into();
+    order.language = Set(Some(code.to_owned()));
+    order.update(&app.db).await.unwrap();
+}
+
 pub(crate) async fn create_order(app: &TestApp, number: &str, phone: &str) -> i64 {
     let form = [
         ("input[number]", number),
